@@ -1,0 +1,1 @@
+"""Post activities on LeadSquared leads from SQS messages and API Gateway requests."""

@@ -1,0 +1,179 @@
+"""HTTP requests (API Gateway REST and HTTP APIs, Lambda function URLs) to status codes.
+
+`POST /activities` takes one activity and answers with what became of it:
+
+| outcome                         | status |
+|---------------------------------|--------|
+| delivered                       | 201    |
+| invalid input                   | 400    |
+| LeadSquared rejected it         | 422    |
+| throttled                       | 429 + Retry-After |
+| keys refused / LeadSquared down | 502    |
+| LeadSquared timed out           | 504    |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import (
+    APIGatewayHttpResolver,
+    APIGatewayRestResolver,
+    LambdaFunctionUrlResolver,
+    Response,
+    content_types,
+)
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from activity_poster.credentials import CredentialsError
+from activity_poster.delivery import VALIDATION_ERROR, ActivityPoster
+from activity_poster.leadsquared.outcomes import (
+    Delivered,
+    Outcome,
+    Rejected,
+    Throttled,
+    Unauthorized,
+    Unavailable,
+)
+from activity_poster.models import InvalidActivity, decode_json
+from activity_poster.observability import logger
+from activity_poster.runtime import get_runtime
+from activity_poster.settings import ConfigurationError
+
+ACTIVITIES_PATH = "/activities"
+# LeadSquared sends no retry hint; its limits are counted over 5-second windows.
+RETRY_AFTER_SECONDS = "5"
+_OTHER_METHODS = ["GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+def json_response(
+    status: HTTPStatus, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> Response[Any]:
+    return Response(
+        status_code=status.value,
+        content_type=content_types.APPLICATION_JSON,
+        body=body,
+        headers=headers,
+    )
+
+
+def outcome_response(outcome: Outcome) -> Response[Any]:
+    """The table in this module's docstring."""
+    match outcome:
+        case Delivered(activity_id=activity_id, lead_score=score):
+            body: dict[str, Any] = {"activityId": activity_id}
+            if score is not None:
+                body["leadScore"] = score
+            return json_response(HTTPStatus.CREATED, body)
+        case Rejected(error_type=error_type, field_errors=errors) if error_type == VALIDATION_ERROR:
+            return json_response(
+                HTTPStatus.BAD_REQUEST, {"message": "invalid activity", "errors": list(errors)}
+            )
+        case Rejected(error_type=error_type, message=message):
+            return json_response(
+                HTTPStatus.UNPROCESSABLE_ENTITY,
+                {
+                    "message": "LeadSquared rejected the activity",
+                    "errorType": error_type,
+                    "errorMessage": message,
+                },
+            )
+        case Throttled(message=message):
+            return json_response(
+                HTTPStatus.TOO_MANY_REQUESTS,
+                {"message": "LeadSquared rate limit reached, retry later", "errorMessage": message},
+                headers={"Retry-After": RETRY_AFTER_SECONDS},
+            )
+        case Unauthorized():
+            return json_response(
+                HTTPStatus.BAD_GATEWAY,
+                {"message": "LeadSquared refused the configured access keys"},
+            )
+        case Unavailable(timed_out=True):
+            return json_response(
+                HTTPStatus.GATEWAY_TIMEOUT, {"message": "LeadSquared did not answer in time"}
+            )
+        case Unavailable(reason=reason):
+            return json_response(
+                HTTPStatus.BAD_GATEWAY, {"message": "LeadSquared is unavailable", "reason": reason}
+            )
+
+
+def _is_json(content_type: str | None) -> bool:
+    if not content_type:
+        return True  # no header at all: the body is taken as JSON and validated as such
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def _build(
+    resolver_class: type[ApiGatewayResolver], poster: Callable[[], ActivityPoster]
+) -> ApiGatewayResolver:
+    app = resolver_class()
+
+    @app.post(ACTIVITIES_PATH)
+    def post_activity() -> Response[Any]:
+        event = app.current_event
+        logger.set_correlation_id(event.raw_event.get("requestContext", {}).get("requestId"))
+        if not _is_json(event.headers.get("content-type")):
+            return json_response(
+                HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                {"message": "Content-Type must be application/json"},
+            )
+        try:
+            data = decode_json(event.decoded_body)
+        except InvalidActivity as error:
+            return outcome_response(poster().refuse(error))
+        return outcome_response(poster().deliver(data))
+
+    @app.route(ACTIVITIES_PATH, method=_OTHER_METHODS)
+    def other_method() -> Response[Any]:
+        return json_response(
+            HTTPStatus.METHOD_NOT_ALLOWED,
+            {"message": f"method not allowed on {ACTIVITIES_PATH}; use POST"},
+            headers={"Allow": "POST"},
+        )
+
+    @app.not_found
+    def not_found(_: NotFoundError) -> Response[Any]:
+        return json_response(
+            HTTPStatus.NOT_FOUND,
+            {"message": f"not found; activities are posted to {ACTIVITIES_PATH}"},
+        )
+
+    @app.exception_handler([ConfigurationError, CredentialsError])  # type: ignore[untyped-decorator]
+    def misconfigured(error: Exception) -> Response[Any]:
+        logger.error("configuration error", extra={"error": str(error)})
+        return json_response(
+            HTTPStatus.INTERNAL_SERVER_ERROR, {"message": f"configuration error: {error}"}
+        )
+
+    return app
+
+
+class ApiAdapter:
+    """One resolver per event format; all share the same routes."""
+
+    def __init__(self, poster: Callable[[], ActivityPoster]) -> None:
+        self._resolvers: dict[str, ApiGatewayResolver] = {
+            "api_v1": _build(APIGatewayRestResolver, poster),
+            "api_v2": _build(APIGatewayHttpResolver, poster),
+            "function_url": _build(LambdaFunctionUrlResolver, poster),
+        }
+
+    def handle(self, kind: str, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return self._resolvers[kind].resolve(event, context)
+
+
+_adapter: ApiAdapter | None = None
+
+
+def api_adapter() -> ApiAdapter:
+    global _adapter
+    if _adapter is None:
+        _adapter = ApiAdapter(lambda: get_runtime().poster)
+    return _adapter

@@ -1,0 +1,63 @@
+"""LeadSquared access keys from Secrets Manager, cached across invocations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+
+class CredentialsError(Exception):
+    """The secret is missing, unreadable or not shaped as {"accessKey", "secretKey"}."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeys:
+    # repr=False keeps the values out of any log line or traceback that prints the object.
+    access_key: str = field(repr=False)
+    secret_key: str = field(repr=False)
+
+    def headers(self) -> dict[str, str]:
+        return {"x-LSQ-AccessKey": self.access_key, "x-LSQ-SecretKey": self.secret_key}
+
+
+class KeyStore:
+    """Reads the secret through Powertools Parameters, which caches it for `max_age` seconds."""
+
+    def __init__(
+        self, secret_id: str, max_age: int, provider: SecretsProvider | None = None
+    ) -> None:
+        self._secret_id = secret_id
+        self._max_age = max_age
+        self._provider = provider or SecretsProvider()
+
+    def get(self, *, refresh: bool = False) -> ApiKeys:
+        """Return the keys; `refresh` bypasses the cache (used after LeadSquared answers 401)."""
+        try:
+            value: Any = self._provider.get(
+                self._secret_id, max_age=self._max_age, transform="json", force_fetch=refresh
+            )
+        except Exception as error:
+            # The provider's message can quote the secret's content when the JSON is invalid,
+            # so only the error's type is passed on.
+            raise CredentialsError(
+                f"cannot read secret {self._secret_id!r} named by LEADSQUARED_SECRET_ID "
+                f"({type(error).__name__})"
+            ) from None
+        return _parse_keys(value, self._secret_id)
+
+
+def _parse_keys(value: Any, secret_id: str) -> ApiKeys:
+    if not isinstance(value, dict):
+        raise CredentialsError(f"secret {secret_id!r} must be a JSON object")
+    access_key, secret_key = value.get("accessKey"), value.get("secretKey")
+    missing = [
+        name
+        for name, item in (("accessKey", access_key), ("secretKey", secret_key))
+        if not isinstance(item, str) or not item.strip()
+    ]
+    if missing:
+        raise CredentialsError(f"secret {secret_id!r} lacks {' and '.join(missing)}")
+    assert isinstance(access_key, str) and isinstance(secret_key, str)
+    return ApiKeys(access_key=access_key.strip(), secret_key=secret_key.strip())
