@@ -1,0 +1,1 @@
+"""Run the function on this machine: the LeadSquared emulator and moto stand in for the cloud."""

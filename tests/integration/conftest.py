@@ -1,0 +1,51 @@
+"""Handler tests run the real function code against the emulator and moto over HTTP."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from leadsquared_emulator import Emulator, EmulatorConfig
+
+from activity_poster.adapters import api
+from activity_poster.runtime import get_runtime
+from localrun.context import LocalLambdaContext
+from localrun.stack import LocalStack
+
+
+@pytest.fixture
+def emulator(stack: LocalStack) -> Iterator[Emulator]:
+    """The session's emulator, back to its default behaviour and empty for each test."""
+    stack.emulator.configure(**{
+        f.name: getattr(EmulatorConfig(), f.name) for f in dataclasses.fields(EmulatorConfig)
+    })
+    stack.emulator.reset()
+    yield stack.emulator
+    stack.emulator.reset()
+
+
+@pytest.fixture
+def function_env(
+    stack: LocalStack, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
+    """The function's environment as the template sets it; the container state starts fresh."""
+    env = stack.function_env()
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    get_runtime.cache_clear()
+    api._adapter = None
+    yield env
+    get_runtime.cache_clear()
+    api._adapter = None
+
+
+@pytest.fixture
+def invoke(function_env: dict[str, str]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    from activity_poster.handler import lambda_handler
+
+    def call(event: dict[str, Any], timeout_seconds: float = 30.0) -> dict[str, Any]:
+        return lambda_handler(event, LocalLambdaContext(timeout_seconds=timeout_seconds))
+
+    return call

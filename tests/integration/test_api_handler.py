@@ -1,0 +1,167 @@
+"""API Gateway (REST and HTTP APIs) and function URL requests through the real handler."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from leadsquared_emulator import Emulator, Fault
+
+from activity_poster.adapters.event_kind import UnsupportedEvent
+from localrun.stack import LocalStack
+from tests.integration.events import UNKNOWN_LEAD_ID, activity, api_v1_event, api_v2_event
+
+
+def body_of(answer: dict) -> dict:
+    return json.loads(answer["body"])
+
+
+def test_v1_post_answers_201_with_the_activity_id(invoke, emulator: Emulator):
+    answer = invoke(api_v1_event(activity()))
+
+    assert answer["statusCode"] == 201
+    assert body_of(answer) == {"activityId": emulator.created[0].activity_id}
+
+
+@pytest.mark.parametrize("stage", ["$default", "v1"])
+def test_v2_post_answers_201(invoke, emulator: Emulator, stage: str):
+    answer = invoke(api_v2_event(activity(), stage=stage))
+
+    assert answer["statusCode"] == 201
+    assert body_of(answer)["activityId"] == emulator.created[0].activity_id
+
+
+def test_function_url_post_answers_201(invoke, emulator: Emulator):
+    event = api_v2_event(activity(), domain="abc123.lambda-url.us-east-1.on.aws")
+
+    answer = invoke(event)
+
+    assert answer["statusCode"] == 201
+    assert len(emulator.created) == 1
+
+
+def test_base64_body_is_decoded(invoke, emulator: Emulator):
+    event = api_v1_event(None)
+    event["body"] = base64.b64encode(json.dumps(activity()).encode()).decode()
+    event["isBase64Encoded"] = True
+
+    assert invoke(event)["statusCode"] == 201
+
+
+def test_lead_score_is_passed_on_when_asked_for(invoke, emulator: Emulator):
+    answer = invoke(api_v1_event(activity(IncludeLeadScore=True)))
+
+    assert answer["statusCode"] == 201
+    assert isinstance(body_of(answer)["leadScore"], int)
+
+
+def test_lead_score_is_absent_when_not_returned(invoke, emulator: Emulator):
+    answer = invoke(api_v1_event(activity()))
+
+    assert "leadScore" not in body_of(answer)
+
+
+def test_body_that_is_not_json_is_400(invoke, emulator: Emulator):
+    answer = invoke(api_v1_event("{not json"))
+
+    assert answer["statusCode"] == 400
+    assert body_of(answer)["errors"][0]["field"] == "(body)"
+    assert emulator.received == []
+
+
+def test_invalid_activity_is_400_naming_each_field(invoke, emulator: Emulator):
+    body = activity(ActivityEvent=-3, ActivityNotes="typo", ActivityDateTime="2025-02-30 10:00:00")
+
+    answer = invoke(api_v1_event(body))
+
+    assert answer["statusCode"] == 400
+    fields = {e["field"] for e in body_of(answer)["errors"]}
+    assert fields == {"ActivityEvent", "ActivityNotes", "ActivityDateTime"}
+    assert emulator.received == []
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_other_content_types_are_415(invoke, emulator: Emulator, content_type: str):
+    answer = invoke(api_v1_event(activity(), content_type=content_type))
+
+    assert answer["statusCode"] == 415
+    assert emulator.received == []
+
+
+def test_leadsquared_rejection_is_422_with_its_exception(invoke, emulator: Emulator):
+    answer = invoke(api_v1_event(activity(RelatedProspectId=UNKNOWN_LEAD_ID)))
+
+    assert answer["statusCode"] == 422
+    body = body_of(answer)
+    assert body["errorType"] == "MXInvalidEntityException"
+    assert "does not exist" in body["errorMessage"]
+
+
+@pytest.mark.parametrize("throttle_status", [429, 403, 200])
+def test_throttling_is_429_with_retry_after(invoke, emulator: Emulator, throttle_status: int):
+    emulator.configure(throttle_status=throttle_status)
+    emulator.inject(Fault.THROTTLE, times=1)
+
+    answer = invoke(api_v1_event(activity()))
+
+    assert answer["statusCode"] == 429
+    assert int(answer["headers"]["Retry-After"]) >= 1
+    assert emulator.created == []
+
+
+def test_refused_keys_are_502(invoke, emulator: Emulator, stack: LocalStack, monkeypatch):
+    stack.put_secret("leadsquared/refused", {"accessKey": "u$rnope", "secretKey": "nope"})
+    monkeypatch.setenv("LEADSQUARED_SECRET_ID", "leadsquared/refused")
+
+    answer = invoke(api_v1_event(activity()))
+
+    assert answer["statusCode"] == 502
+    assert "u$rnope" not in answer["body"]
+
+
+@pytest.mark.parametrize("fault", [Fault.HTTP_500, Fault.NON_JSON_500, Fault.DROP_CONNECTION])
+def test_leadsquared_failure_is_502(invoke, emulator: Emulator, fault: Fault):
+    emulator.inject(fault, times=1)
+
+    assert invoke(api_v1_event(activity()))["statusCode"] == 502
+
+
+def test_leadsquared_timeout_is_504(invoke, emulator: Emulator, monkeypatch):
+    monkeypatch.setenv("LEADSQUARED_READ_TIMEOUT", "0.3")
+    emulator.configure(read_timeout_seconds=1.0)
+    emulator.inject(Fault.READ_TIMEOUT, times=1)
+
+    assert invoke(api_v1_event(activity()))["statusCode"] == 504
+
+
+def test_other_paths_are_404(invoke, emulator: Emulator):
+    assert invoke(api_v1_event(activity(), path="/leads"))["statusCode"] == 404
+    assert invoke(api_v2_event(activity(), path="/activity"))["statusCode"] == 404
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_other_methods_are_405(invoke, emulator: Emulator, method: str):
+    answer = invoke(api_v1_event(None, method=method))
+
+    assert answer["statusCode"] == 405
+    assert answer["headers"]["Allow"] == "POST"
+
+
+def test_missing_configuration_is_500_naming_the_variable(invoke, emulator: Emulator, monkeypatch):
+    monkeypatch.setenv("LEADSQUARED_API_URL", "http://leadsquared.example.com")
+
+    answer = invoke(api_v1_event(activity()))
+
+    assert answer["statusCode"] == 500
+    assert "LEADSQUARED_API_URL" in body_of(answer)["message"]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [{}, {"Records": [{"eventSource": "aws:s3"}]}, {"detail-type": "Scheduled Event"}],
+    ids=["empty", "s3", "eventbridge"],
+)
+def test_an_event_of_another_kind_raises_a_clear_error(invoke, event: dict):
+    with pytest.raises(UnsupportedEvent, match="neither an SQS batch nor an API Gateway|not all SQS"):
+        invoke(event)
