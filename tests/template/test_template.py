@@ -1,0 +1,560 @@
+"""Checks on template.yaml and the sample events in events/.
+
+The template is parsed with a YAML loader that turns CloudFormation short tags (!Ref, !Sub,
+!If ...) into their long form, and a small evaluator resolves the intrinsic functions the
+template uses, so that properties can be checked for concrete parameter values.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE_PATH = ROOT / "template.yaml"
+EVENTS_DIR = ROOT / "events"
+ENV_FILE = EVENTS_DIR / "env.json"
+
+FUNCTION = "ActivityPosterFunction"
+QUEUE = "ActivityQueue"
+DLQ = "ActivityDeadLetterQueue"
+API = "ActivityApi"
+FOURTEEN_DAYS = 14 * 24 * 60 * 60
+
+# Variables SAM CLI sets from the caller's AWS session rather than from the template.
+SAM_LOCAL_AWS_VARIABLES = {
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+}
+
+
+# --- Loading -------------------------------------------------------------------------------
+
+
+class CfnLoader(yaml.SafeLoader):
+    """SafeLoader that understands CloudFormation's short-form intrinsic function tags."""
+
+
+def _construct_intrinsic(loader: CfnLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    elif isinstance(node, yaml.MappingNode):
+        value = loader.construct_mapping(node, deep=True)
+    else:
+        raise yaml.constructor.ConstructorError(None, None, f"unexpected node {node!r}")
+    if tag_suffix == "Ref":
+        return {"Ref": value}
+    if tag_suffix == "GetAtt" and isinstance(value, str):
+        resource, _, attribute = value.partition(".")
+        value = [resource, attribute]
+    if tag_suffix == "Condition":
+        return {"Condition": value}
+    return {f"Fn::{tag_suffix}": value}
+
+
+CfnLoader.add_multi_constructor("!", _construct_intrinsic)
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    with TEMPLATE_PATH.open(encoding="utf-8") as handle:
+        # CfnLoader is a SafeLoader: no arbitrary Python objects.
+        return yaml.load(handle, Loader=CfnLoader)
+
+
+@pytest.fixture(scope="module")
+def resources(template: dict[str, Any]) -> dict[str, Any]:
+    return template["Resources"]
+
+
+@pytest.fixture(scope="module")
+def function(resources: dict[str, Any]) -> dict[str, Any]:
+    assert resources[FUNCTION]["Type"] == "AWS::Serverless::Function"
+    return resources[FUNCTION]
+
+
+def function_property(template: dict[str, Any], name: str) -> Any:
+    """A function property as deployed: the resource's own value, else the Globals one."""
+    own = template["Resources"][FUNCTION].get("Properties", {})
+    if name in own:
+        return own[name]
+    return template.get("Globals", {}).get("Function", {}).get(name)
+
+
+# --- A small evaluator for the intrinsic functions used in the template ---------------------
+
+
+class Evaluator:
+    def __init__(self, template: dict[str, Any], overrides: Mapping[str, Any] | None = None):
+        self.template = template
+        self.values: dict[str, Any] = {
+            name: spec.get("Default") for name, spec in template.get("Parameters", {}).items()
+        }
+        self.values.update(overrides or {})
+        self.values.update(
+            {
+                "AWS::Partition": "aws",
+                "AWS::Region": "us-east-1",
+                "AWS::AccountId": "123456789012",
+                "AWS::URLSuffix": "amazonaws.com",
+                "AWS::StackName": "leadsquared-activity-poster",
+            }
+        )
+
+    def condition(self, name: str) -> bool:
+        return bool(self.eval(self.template["Conditions"][name]))
+
+    def eval(self, node: Any) -> Any:
+        if isinstance(node, list):
+            return [self.eval(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if len(node) != 1:
+            return {key: self.eval(value) for key, value in node.items()}
+        ((key, arg),) = node.items()
+        if key == "Ref":
+            if arg not in self.values:
+                raise KeyError(f"cannot resolve Ref {arg}")
+            return self.values[arg]
+        if key == "Condition":
+            return self.condition(arg)
+        if key == "Fn::Sub":
+            text, extra = (arg, {}) if isinstance(arg, str) else (arg[0], self.eval(arg[1]))
+            return re.sub(
+                r"\$\{([^}!]+)\}",
+                lambda m: str(extra.get(m.group(1), self.values.get(m.group(1), m.group(0)))),
+                text,
+            )
+        if key == "Fn::If":
+            name, when_true, when_false = arg
+            return self.eval(when_true if self.condition(name) else when_false)
+        if key == "Fn::Equals":
+            left, right = self.eval(arg)
+            return str(left) == str(right)
+        if key == "Fn::Not":
+            return not self.eval(arg[0])
+        if key == "Fn::And":
+            return all(self.eval(item) for item in arg)
+        if key == "Fn::Or":
+            return any(self.eval(item) for item in arg)
+        if key == "Fn::Select":
+            index, items = self.eval(arg)
+            return items[int(index)]
+        if key == "Fn::Split":
+            separator, text = self.eval(arg)
+            return str(text).split(separator)
+        if key == "Fn::Join":
+            separator, items = self.eval(arg)
+            return separator.join(str(item) for item in items)
+        if key == "Fn::FindInMap":
+            mapping, first, second = (str(part) for part in self.eval(arg))
+            return self.template["Mappings"][mapping][first][second]
+        return {key: self.eval(arg)}
+
+
+def references(node: Any, parameter: str) -> bool:
+    """Whether an expression depends on a parameter (Ref or ${...} in a Sub)."""
+    if isinstance(node, list):
+        return any(references(item, parameter) for item in node)
+    if isinstance(node, dict):
+        if node.get("Ref") == parameter:
+            return True
+        sub = node.get("Fn::Sub")
+        text = sub if isinstance(sub, str) else sub[0] if isinstance(sub, list) else None
+        if text is not None and "${" + parameter + "}" in text:
+            return True
+        return any(references(value, parameter) for value in node.values())
+    return False
+
+
+# --- Function ------------------------------------------------------------------------------
+
+
+def test_runtime_is_python_3_13_on_arm64(template: dict[str, Any]) -> None:
+    assert function_property(template, "Runtime") == "python3.13"
+    assert function_property(template, "Architectures") == ["arm64"]
+
+
+def test_memory_and_timeout_come_from_parameters(template: dict[str, Any]) -> None:
+    assert function_property(template, "MemorySize") == {"Ref": "MemorySize"}
+    assert function_property(template, "Timeout") == {"Ref": "FunctionTimeout"}
+    assert template["Parameters"]["MemorySize"]["Default"] == 256
+    assert template["Parameters"]["FunctionTimeout"]["Default"] == 30
+
+
+def test_handler_points_at_lambda_handler_in_src(template: dict[str, Any]) -> None:
+    handler = function_property(template, "Handler")
+    assert handler == "activity_poster.handler.lambda_handler"
+    code_uri = function_property(template, "CodeUri")
+    assert code_uri.rstrip("/") == "src"
+
+    module, _, attribute = handler.rpartition(".")
+    module_file = ROOT / code_uri / (module.replace(".", "/") + ".py")
+    assert module_file.is_file(), f"{module_file} does not exist"
+    tree = ast.parse(module_file.read_text(encoding="utf-8"))
+    defined = {
+        node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    defined |= {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    defined |= {
+        alias.asname or alias.name
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert attribute in defined, f"{module_file} does not define {attribute}"
+
+
+def test_environment_variables(template: dict[str, Any]) -> None:
+    variables = function_property(template, "Environment")["Variables"]
+    assert variables["LEADSQUARED_API_URL"] == {"Ref": "LeadSquaredApiUrl"}
+    assert variables["LEADSQUARED_SECRET_ID"] == {"Ref": "LeadSquaredSecretId"}
+    assert variables["LEADSQUARED_RATE_LIMIT"] == {"Ref": "LeadSquaredRateLimit"}
+    assert variables["MAXIMUM_CONCURRENCY"] == {"Ref": "MaximumConcurrency"}
+    assert variables["POWERTOOLS_SERVICE_NAME"] == "leadsquared-activity-poster"
+    assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "LeadSquaredActivityPoster"
+    assert variables["POWERTOOLS_LOG_LEVEL"] == {"Ref": "LogLevel"}
+
+
+def test_deployed_environment_is_inert_for_local_only_variables(template: dict[str, Any]) -> None:
+    variables = function_property(template, "Environment")["Variables"]
+    assert variables.get("AWS_ENDPOINT_URL", "") == ""
+    assert str(variables.get("LEADSQUARED_ALLOW_HTTP", "false")).lower() == "false"
+
+
+def test_parameter_defaults(template: dict[str, Any]) -> None:
+    parameters = template["Parameters"]
+    assert parameters["LeadSquaredApiUrl"]["Default"] == "https://api-in21.leadsquared.com"
+    pattern = parameters["LeadSquaredApiUrl"]["AllowedPattern"]
+    assert re.fullmatch(pattern, "https://api-in21.leadsquared.com")
+    assert not re.fullmatch(pattern, "http://api-in21.leadsquared.com")
+    assert not re.fullmatch(pattern, "https://api-in21.leadsquared.com/")
+    assert parameters["LeadSquaredRateLimit"]["Default"] == "25/5s"
+    assert parameters["LogLevel"]["Default"] == "INFO"
+    assert parameters["MaxReceiveCount"]["Default"] == 5
+    assert parameters["MaxReceiveCount"]["MinValue"] == 1
+
+
+@pytest.mark.parametrize(
+    "secret_id",
+    [
+        "leadsquared/api-keys",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:leadsquared/api-keys-AbCdEf",
+    ],
+)
+def test_secret_id_pattern_accepts_names_and_arns(template: dict[str, Any], secret_id: str) -> None:
+    assert re.fullmatch(template["Parameters"]["LeadSquaredSecretId"]["AllowedPattern"], secret_id)
+
+
+def test_log_group_keeps_function_logs_for_a_limited_time(resources: dict[str, Any]) -> None:
+    groups = [r for r in resources.values() if r["Type"] == "AWS::Logs::LogGroup"]
+    names = [g["Properties"]["LogGroupName"] for g in groups]
+    assert {"Fn::Sub": f"/aws/lambda/${{{FUNCTION}}}"} in names
+    for group in groups:
+        assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionInDays"}
+
+
+# --- Secrets Manager permissions -----------------------------------------------------------
+
+
+def _policy_statements(function: dict[str, Any]) -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = []
+    for policy in function["Properties"].get("Policies", []):
+        if isinstance(policy, dict) and "Statement" in policy:
+            statements.extend(policy["Statement"])
+    return statements
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_no_broad_or_managed_secret_policies(function: dict[str, Any]) -> None:
+    for policy in function["Properties"].get("Policies", []):
+        if isinstance(policy, str):
+            assert "secret" not in policy.lower(), f"managed policy {policy} grants secret access"
+        elif isinstance(policy, dict) and "Statement" not in policy:
+            # SAM policy templates such as AWSSecretsManagerGetSecretValuePolicy.
+            assert not any("secret" in name.lower() for name in policy), policy
+    for statement in _policy_statements(function):
+        actions = [str(a) for a in _as_list(statement["Action"])]
+        assert "*" not in actions
+        if any(a.lower().startswith("secretsmanager:") for a in actions):
+            assert "secretsmanager:*" not in [a.lower() for a in actions]
+            for resource in _as_list(statement["Resource"]):
+                assert resource != "*"
+
+
+def test_function_reads_exactly_the_configured_secret(
+    template: dict[str, Any], function: dict[str, Any]
+) -> None:
+    grants = [
+        statement
+        for statement in _policy_statements(function)
+        if "secretsmanager:GetSecretValue" in _as_list(statement["Action"])
+    ]
+    assert len(grants) == 1
+    (grant,) = grants
+    assert grant.get("Effect") == "Allow"
+    assert _as_list(grant["Action"]) == ["secretsmanager:GetSecretValue"]
+    resources = _as_list(grant["Resource"])
+    assert len(resources) == 1
+    assert references(resources[0], "LeadSquaredSecretId")
+
+    by_name = Evaluator(template, {"LeadSquaredSecretId": "leadsquared/api-keys"})
+    assert by_name.eval(resources[0]) == (
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:leadsquared/api-keys-??????"
+    )
+    arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:team/leadsquared-Xy12Z9"
+    by_arn = Evaluator(template, {"LeadSquaredSecretId": arn})
+    assert by_arn.eval(resources[0]) == arn
+
+
+# --- Queues --------------------------------------------------------------------------------
+
+
+def test_dead_letter_queue_keeps_messages_for_14_days(resources: dict[str, Any]) -> None:
+    assert resources[DLQ]["Type"] == "AWS::SQS::Queue"
+    assert resources[DLQ]["Properties"]["MessageRetentionPeriod"] == FOURTEEN_DAYS
+
+
+def test_queues_are_encrypted(resources: dict[str, Any]) -> None:
+    for name in (QUEUE, DLQ):
+        properties = resources[name]["Properties"]
+        assert properties.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in properties
+
+
+def test_redrive_policy_targets_dlq_with_parameterised_receive_count(
+    resources: dict[str, Any],
+) -> None:
+    redrive = resources[QUEUE]["Properties"]["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": [DLQ, "Arn"]}
+    assert redrive["maxReceiveCount"] == {"Ref": "MaxReceiveCount"}
+
+
+def _visibility_timeout(template: dict[str, Any], function_timeout: int) -> int:
+    evaluator = Evaluator(template, {"FunctionTimeout": function_timeout})
+    return int(evaluator.eval(template["Resources"][QUEUE]["Properties"]["VisibilityTimeout"]))
+
+
+def test_default_visibility_timeout_is_at_least_six_function_timeouts(
+    template: dict[str, Any],
+) -> None:
+    default_timeout = template["Parameters"]["FunctionTimeout"]["Default"]
+    assert _visibility_timeout(template, default_timeout) >= 6 * default_timeout
+
+
+def test_every_allowed_function_timeout_keeps_the_visibility_rule(
+    template: dict[str, Any],
+) -> None:
+    parameters = template["Parameters"]
+    allowed = parameters["FunctionTimeout"].get("AllowedValues")
+    assert allowed, "FunctionTimeout must be restricted for the visibility timeout lookup"
+    max_window = parameters["MaximumBatchingWindowInSeconds"]["MaxValue"]
+    for timeout in allowed:
+        visibility = _visibility_timeout(template, timeout)
+        assert visibility >= 6 * timeout + max_window, timeout
+        assert visibility <= 43200, timeout  # the SQS maximum
+
+
+# --- SQS event source ----------------------------------------------------------------------
+
+
+def _events_of_type(function: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    events = function["Properties"].get("Events", {})
+    return [e["Properties"] for e in events.values() if e["Type"] == kind]
+
+
+def test_sqs_event_reports_partial_batch_failures(function: dict[str, Any]) -> None:
+    (sqs,) = _events_of_type(function, "SQS")
+    assert sqs["Queue"] == {"Fn::GetAtt": [QUEUE, "Arn"]}
+    assert "ReportBatchItemFailures" in sqs["FunctionResponseTypes"]
+
+
+def test_sqs_event_concurrency_is_capped_by_parameter(
+    template: dict[str, Any], function: dict[str, Any]
+) -> None:
+    (sqs,) = _events_of_type(function, "SQS")
+    assert sqs["ScalingConfig"]["MaximumConcurrency"] == {"Ref": "MaximumConcurrency"}
+    parameter = template["Parameters"]["MaximumConcurrency"]
+    assert parameter["Default"] == 2
+    assert parameter["MinValue"] == 2
+    assert parameter["MaxValue"] == 1000
+
+
+def test_sqs_event_batching_comes_from_parameters(function: dict[str, Any]) -> None:
+    (sqs,) = _events_of_type(function, "SQS")
+    assert sqs["BatchSize"] == {"Ref": "BatchSize"}
+    assert sqs["MaximumBatchingWindowInSeconds"] == {"Ref": "MaximumBatchingWindowInSeconds"}
+
+
+# --- API -----------------------------------------------------------------------------------
+
+
+def test_api_requires_an_api_key_with_a_throttled_usage_plan(resources: dict[str, Any]) -> None:
+    api = resources[API]
+    assert api["Type"] == "AWS::Serverless::Api"
+    properties = api["Properties"]
+    assert properties["StageName"] == "v1"
+    auth = properties["Auth"]
+    assert auth["ApiKeyRequired"] is True
+    usage_plan = auth["UsagePlan"]
+    assert usage_plan["CreateUsagePlan"] == "PER_API"
+    assert usage_plan["Throttle"]["RateLimit"] == {"Ref": "ApiThrottleRateLimit"}
+    assert usage_plan["Throttle"]["BurstLimit"] == {"Ref": "ApiThrottleBurstLimit"}
+
+
+def test_post_activities_is_the_route(function: dict[str, Any]) -> None:
+    (route,) = _events_of_type(function, "Api")
+    assert route["RestApiId"] == {"Ref": API}
+    assert route["Path"] == "/activities"
+    assert route["Method"].lower() == "post"
+    # Must not opt out of the API-wide key requirement.
+    assert route.get("Auth", {}).get("ApiKeyRequired", True) is True
+
+
+# --- Outputs -------------------------------------------------------------------------------
+
+
+def test_outputs(template: dict[str, Any]) -> None:
+    outputs = template["Outputs"]
+    assert outputs["ActivityQueueUrl"]["Value"] == {"Ref": QUEUE}
+    assert outputs["ActivityQueueArn"]["Value"] == {"Fn::GetAtt": [QUEUE, "Arn"]}
+    assert outputs["DeadLetterQueueUrl"]["Value"] == {"Ref": DLQ}
+    assert outputs["FunctionName"]["Value"] == {"Ref": FUNCTION}
+    # SAM names the key it creates for a PER_API usage plan <ApiLogicalId>ApiKey.
+    assert outputs["ApiKeyId"]["Value"] == {"Ref": f"{API}ApiKey"}
+    api_url = Evaluator(template).eval(outputs["ApiUrl"]["Value"])
+    assert api_url == f"https://${{{API}}}.execute-api.us-east-1.amazonaws.com/v1/activities"
+
+
+# --- Events --------------------------------------------------------------------------------
+
+EVENT_FILES = sorted(p for p in EVENTS_DIR.glob("*.json") if p.name != ENV_FILE.name)
+
+
+def _load_event(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS_DIR / name).read_text(encoding="utf-8"))
+
+
+def test_event_files_exist() -> None:
+    names = {p.name for p in EVENT_FILES}
+    assert {
+        "sqs-batch-valid.json",
+        "sqs-batch-mixed.json",
+        "sqs-sns-wrapped.json",
+        "api-v1-post.json",
+        "api-v2-post.json",
+        "api-invalid.json",
+    } <= names
+
+
+@pytest.mark.parametrize("path", EVENT_FILES, ids=lambda p: p.name)
+def test_event_file_is_valid_json(path: Path) -> None:
+    assert isinstance(json.loads(path.read_text(encoding="utf-8")), dict)
+
+
+def test_valid_sqs_batch_bodies_are_activities() -> None:
+    records = _load_event("sqs-batch-valid.json")["Records"]
+    assert len(records) == 3
+    assert len({r["messageId"] for r in records}) == 3
+    for record in records:
+        assert record["eventSource"] == "aws:sqs"
+        body = json.loads(record["body"])
+        assert "ActivityEvent" in body
+
+
+def test_mixed_sqs_batch_has_six_distinct_records() -> None:
+    records = _load_event("sqs-batch-mixed.json")["Records"]
+    assert len(records) == 6
+    assert len({r["messageId"] for r in records}) == 6
+
+
+def test_sns_wrapped_body_carries_an_activity() -> None:
+    (record,) = _load_event("sqs-sns-wrapped.json")["Records"]
+    envelope = json.loads(record["body"])
+    assert envelope["Type"] == "Notification"
+    assert "ActivityEvent" in json.loads(envelope["Message"])
+
+
+@pytest.mark.parametrize("name", ["api-v1-post.json", "api-invalid.json"])
+def test_rest_api_events_post_to_activities(name: str) -> None:
+    event = _load_event(name)
+    assert event["httpMethod"] == "POST"
+    assert event["resource"] == event["path"] == "/activities"
+    assert event["requestContext"]["stage"] == "v1"
+    assert event["isBase64Encoded"] is False
+    assert isinstance(json.loads(event["body"]), dict)
+
+
+def test_http_api_event_posts_to_activities() -> None:
+    event = _load_event("api-v2-post.json")
+    assert event["version"] == "2.0"
+    assert event["routeKey"] == "POST /activities"
+    assert event["rawPath"] == "/activities"
+    assert event["requestContext"]["http"]["method"] == "POST"
+    assert all(header == header.lower() for header in event["headers"])
+    assert "ActivityEvent" in json.loads(event["body"])
+
+
+def test_env_file_only_sets_variables_sam_local_applies(template: dict[str, Any]) -> None:
+    # `sam local invoke --env-vars` overrides only variables the template declares (plus the
+    # AWS credentials and region, which SAM CLI takes from the caller's session); any other
+    # entry would be silently dropped.
+    env = json.loads(ENV_FILE.read_text(encoding="utf-8"))
+    assert set(env) == {FUNCTION}
+    declared = set(function_property(template, "Environment")["Variables"])
+    assert set(env[FUNCTION]) - SAM_LOCAL_AWS_VARIABLES <= declared
+
+
+# --- Linting -------------------------------------------------------------------------------
+
+
+def _cfn_lint_command() -> list[str] | None:
+    script = Path(sys.executable).with_name("cfn-lint")
+    if script.is_file():
+        return [str(script)]
+    found = shutil.which("cfn-lint")
+    if found:
+        return [found]
+    try:
+        import cfnlint  # noqa: F401
+    except ImportError:
+        return None
+    return [sys.executable, "-c", "import sys; from cfnlint.runner import main; sys.exit(main())"]
+
+
+def test_cfn_lint_passes() -> None:
+    command = _cfn_lint_command()
+    if command is None:
+        pytest.skip("cfn-lint is not installed")
+    result = subprocess.run(
+        [*command, str(TEMPLATE_PATH)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
