@@ -6,12 +6,16 @@ Every error names the variable at fault so a misconfigured deployment says what 
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 CREATE_ACTIVITY_PATH = "/v2/ProspectActivity.svc/Create"
+# A DNS name or an IP address (IPv6 without its brackets, as urlsplit gives it).
+_HOST_RE = re.compile(r"^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|[0-9A-Fa-f:.]+)$")
 
 
 class ConfigurationError(Exception):
@@ -38,7 +42,7 @@ class Settings:
             secret_id=_required(env, "LEADSQUARED_SECRET_ID"),
             connect_timeout=_positive_float(env, "LEADSQUARED_CONNECT_TIMEOUT", 3.05),
             read_timeout=_positive_float(env, "LEADSQUARED_READ_TIMEOUT", 10.0),
-            secret_max_age=int(_positive_float(env, "LEADSQUARED_SECRET_MAX_AGE", 300)),
+            secret_max_age=_positive_int(env, "LEADSQUARED_SECRET_MAX_AGE", 300),
         )
 
 
@@ -57,9 +61,20 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise ConfigurationError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if not value > 0:
-        raise ConfigurationError(f"{name} must be greater than zero, got {raw!r}")
+    if not (value > 0 and math.isfinite(value)):
+        raise ConfigurationError(f"{name} must be a finite number above zero, got {raw!r}")
     return value
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit() and int(raw) > 0):
+        raise ConfigurationError(
+            f"{name} must be a whole number of seconds above zero, got {raw!r}"
+        )
+    return int(raw)
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:
@@ -69,11 +84,20 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
 def _api_url(env: Mapping[str, str]) -> str:
     name = "LEADSQUARED_API_URL"
     raw = _required(env, name)
-    parts = urlsplit(raw)
-    if parts.scheme not in {"https", "http"} or not parts.hostname:
-        raise ConfigurationError(
-            f"{name} must be a base URL such as https://api-in21.leadsquared.com, got {raw!r}"
-        )
+    invalid = ConfigurationError(
+        f"{name} must be a base URL such as https://api-in21.leadsquared.com, got {raw!r}"
+    )
+    try:
+        parts = urlsplit(raw)
+        _ = parts.port  # raises on a port that is not a number
+    except ValueError:
+        raise invalid from None
+    if (
+        parts.scheme not in {"https", "http"}
+        or not parts.hostname
+        or not _HOST_RE.match(parts.hostname)
+    ):
+        raise invalid
     if parts.query or parts.fragment or parts.username or parts.password:
         raise ConfigurationError(f"{name} must not carry a query, fragment or credentials")
     # Keys travel in headers: plain http would expose them on the wire. Loopback is the local

@@ -59,7 +59,7 @@ def _delivered(document: dict[str, Any]) -> Delivered:
 def _json_object(body: bytes) -> dict[str, Any] | None:
     try:
         document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     return document if isinstance(document, dict) else None
 

@@ -43,7 +43,7 @@ def _positive_int(value: Any) -> int:
     """A positive integer, or a string of digits; booleans and floats are refused."""
     if isinstance(value, bool):
         raise PydanticCustomError("int_type", "must be a positive integer, not a boolean")
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if not isinstance(value, int):
         raise PydanticCustomError("int_type", "must be a positive integer or a numeric string")
@@ -84,7 +84,12 @@ def to_leadsquared_datetime(value: str) -> str:
             "datetime",
             "ISO 8601 time without an offset is ambiguous: add Z or an offset such as +05:30",
         )
-    return parsed.astimezone(UTC).strftime(LEADSQUARED_DATETIME)
+    try:
+        utc = parsed.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError("datetime", "is out of range once converted to UTC") from None
+    # Formatted by hand: strftime("%Y") does not pad years before 1000 on every platform.
+    return f"{utc.year:04d}-{utc:%m-%d %H:%M:%S}"
 
 
 PositiveInt = Annotated[int, BeforeValidator(_positive_int)]
@@ -121,7 +126,11 @@ class Activity(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _one_lead_id_key(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "RelatedProspectId" in data and "LeadId" in data:
+        if (
+            isinstance(data, dict)
+            and data.get("RelatedProspectId") is not None
+            and data.get("LeadId") is not None
+        ):
             raise PydanticCustomError(
                 "lead_identity",
                 "give the lead id once: RelatedProspectId or its alias LeadId, not both",

@@ -46,6 +46,8 @@ def decode_json(text: str | bytes | None) -> Any:
         return json.loads(text)
     except (ValueError, UnicodeDecodeError) as error:
         raise InvalidActivity([FieldError("(body)", f"is not valid JSON ({error})")]) from None
+    except RecursionError:
+        raise InvalidActivity([FieldError("(body)", "is nested too deeply")]) from None
 
 
 def parse_activity(data: Any) -> Activity:
