@@ -55,7 +55,8 @@ def _describe(event: dict[str, Any], answer: dict[str, Any]) -> str:
             lines.append(f"   - {record['messageId']}: {verdict}")
         return "\n".join(lines)
     body = answer.get("body")
-    retry_after = (answer.get("headers") or {}).get("Retry-After")
+    headers = answer.get("multiValueHeaders") or answer.get("headers") or {}
+    retry_after = headers.get("Retry-After")
     suffix = f" (Retry-After: {retry_after})" if retry_after else ""
     return f"   HTTP {answer.get('statusCode')}{suffix}: {body}"
 

@@ -57,7 +57,11 @@ def _log_outcome(outcome: Outcome, seconds: float) -> None:
 
 
 def _describe(outcome: Outcome) -> dict[str, Any]:
-    described: dict[str, Any] = {"http_status": getattr(outcome, "http_status", None)}
-    for name in ("error_type", "message", "reason", "field_errors"):
-        described[name] = getattr(outcome, name, None)
-    return described
+    # "message" is a reserved LogRecord attribute, hence error_message.
+    return {
+        "http_status": getattr(outcome, "http_status", None),
+        "error_type": getattr(outcome, "error_type", None),
+        "error_message": getattr(outcome, "message", None),
+        "reason": getattr(outcome, "reason", None),
+        "field_errors": getattr(outcome, "field_errors", None),
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from leadsquared_emulator import Emulator, Fault
 
+from activity_poster.settings import ConfigurationError
 from localrun.stack import LocalStack
 from tests.integration.events import (
     LEAD_ID,
@@ -153,24 +154,25 @@ def test_wrong_keys_fail_the_message(invoke, emulator: Emulator, stack: LocalSta
     assert emulator.created == []
 
 
-def test_missing_configuration_fails_messages_with_the_variable_named(
-    invoke, emulator: Emulator, monkeypatch, capsys
+def test_missing_configuration_fails_the_invocation_naming_the_variable(
+    invoke, emulator: Emulator, monkeypatch
 ):
+    # Not one message's fault: the invocation errors (visible in the function's Errors metric)
+    # and SQS makes the whole batch visible again.
     monkeypatch.delenv("LEADSQUARED_API_URL")
 
-    answer = invoke(sqs_event(activity(), activity()))
+    with pytest.raises(ConfigurationError, match="LEADSQUARED_API_URL"):
+        invoke(sqs_event(activity(), activity()))
+    assert emulator.received == []
 
-    assert failed_ids(answer) == ["msg-0", "msg-1"]
-    assert "LEADSQUARED_API_URL" in capsys.readouterr().out
 
-
-def test_unknown_secret_fails_messages(invoke, emulator: Emulator, monkeypatch, capsys):
+def test_unknown_secret_fails_messages(invoke, emulator: Emulator, monkeypatch, capfd):
     monkeypatch.setenv("LEADSQUARED_SECRET_ID", "leadsquared/does-not-exist")
 
     answer = invoke(sqs_event(activity()))
 
     assert failed_ids(answer) == ["msg-0"]
-    assert "leadsquared/does-not-exist" in capsys.readouterr().out
+    assert "leadsquared/does-not-exist" in capfd.readouterr().out
     assert emulator.received == []
 
 
