@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -30,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no event files in {args.events}", file=sys.stderr)
         return 1
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log
     with local_stack() as stack:
         apply_env(stack.function_env())
         os.environ["POWERTOOLS_LOG_LEVEL"] = args.log_level
@@ -39,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in files:
             event = json.loads(path.read_text())
             before = len(stack.emulator.created)
-            answer = lambda_handler(event, LocalLambdaContext())
+            answer = lambda_handler(event, LocalLambdaContext().as_lambda_context())
             print(f"\n== {path}")
             print(_describe(event, answer))
             print(f"   LeadSquared created {len(stack.emulator.created) - before} activities")
@@ -51,7 +53,9 @@ def _describe(event: dict[str, Any], answer: dict[str, Any]) -> str:
         failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
         lines = [f"   SQS batch of {len(event['Records'])}: {len(failed)} to retry"]
         for record in event["Records"]:
-            verdict = "FAILED (stays on the queue)" if record["messageId"] in failed else "delivered"
+            verdict = (
+                "FAILED (stays on the queue)" if record["messageId"] in failed else "delivered"
+            )
             lines.append(f"   - {record['messageId']}: {verdict}")
         return "\n".join(lines)
     body = answer.get("body")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import cast
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
 @dataclass
@@ -25,3 +28,7 @@ class LocalLambdaContext:
     def get_remaining_time_in_millis(self) -> int:
         elapsed = time.monotonic() - self._started
         return max(0, int((self.timeout_seconds - elapsed) * 1000))
+
+    def as_lambda_context(self) -> LambdaContext:
+        """The same object, typed as what the handler expects (it has every attribute used)."""
+        return cast(LambdaContext, self)

@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from leadsquared_emulator import Emulator, EmulatorConfig
 
 from activity_poster.adapters import api
 from activity_poster.runtime import get_runtime
+from leadsquared_emulator import Emulator, EmulatorConfig
 from localrun.context import LocalLambdaContext
 from localrun.stack import LocalStack
 
@@ -18,9 +18,9 @@ from localrun.stack import LocalStack
 @pytest.fixture
 def emulator(stack: LocalStack) -> Iterator[Emulator]:
     """The session's emulator, back to its default behaviour and empty for each test."""
-    stack.emulator.configure(**{
-        f.name: getattr(EmulatorConfig(), f.name) for f in dataclasses.fields(EmulatorConfig)
-    })
+    stack.emulator.configure(
+        **{f.name: getattr(EmulatorConfig(), f.name) for f in dataclasses.fields(EmulatorConfig)}
+    )
     stack.emulator.reset()
     yield stack.emulator
     stack.emulator.reset()

@@ -6,9 +6,9 @@ import base64
 import json
 
 import pytest
-from leadsquared_emulator import Emulator, Fault
 
 from activity_poster.adapters.event_kind import UnsupportedEvent
+from leadsquared_emulator import Emulator, Fault
 from localrun.stack import LocalStack
 from tests.integration.events import UNKNOWN_LEAD_ID, activity, api_v1_event, api_v2_event
 
@@ -170,5 +170,7 @@ def test_missing_configuration_is_500_naming_the_variable(invoke, emulator: Emul
     ids=["empty", "s3", "eventbridge"],
 )
 def test_an_event_of_another_kind_raises_a_clear_error(invoke, event: dict):
-    with pytest.raises(UnsupportedEvent, match="neither an SQS batch nor an API Gateway|not all SQS"):
+    with pytest.raises(
+        UnsupportedEvent, match=r"neither an SQS batch nor an API Gateway|not all SQS"
+    ):
         invoke(event)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 
 import pytest
-from leadsquared_emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Emulator, Fault
 
 from activity_poster.credentials import ApiKeys
 from activity_poster.leadsquared.client import LeadSquaredClient
@@ -17,6 +16,7 @@ from activity_poster.leadsquared.outcomes import (
     Unavailable,
 )
 from activity_poster.settings import CREATE_ACTIVITY_PATH
+from leadsquared_emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Emulator, Fault
 from tests.integration.events import LEAD_ID, UNKNOWN_LEAD_ID
 
 KEYS = ApiKeys(DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY)
@@ -40,7 +40,9 @@ def test_success_is_delivered_with_the_id(emulator: Emulator):
 def test_application_errors_are_rejected_whatever_the_status(emulator: Emulator, app_error_status):
     emulator.configure(app_error_status=app_error_status)
 
-    outcome = client_for(emulator).create_activity({**BODY, "RelatedProspectId": UNKNOWN_LEAD_ID}, KEYS)
+    outcome = client_for(emulator).create_activity(
+        {**BODY, "RelatedProspectId": UNKNOWN_LEAD_ID}, KEYS
+    )
 
     assert isinstance(outcome, Rejected)
     assert outcome.error_type == "MXInvalidEntityException"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from leadsquared_emulator import Emulator, Fault
 
 from activity_poster.settings import ConfigurationError
+from leadsquared_emulator import Emulator, Fault
 from localrun.stack import LocalStack
 from tests.integration.events import (
     LEAD_ID,
@@ -34,7 +34,7 @@ def test_valid_batch_is_delivered_and_acknowledged(invoke, emulator: Emulator):
     assert answer == {"batchItemFailures": []}
     posted = [c.body for c in emulator.created]
     assert len(posted) == 3
-    assert {"RelatedProspectId": OTHER_LEAD_ID, "ActivityEvent": 213} .items() <= posted[2].items()
+    assert {"RelatedProspectId": OTHER_LEAD_ID, "ActivityEvent": 213}.items() <= posted[2].items()
     assert posted[1]["EmailAddress"] == "new.lead@example.org"
 
 
@@ -74,8 +74,14 @@ def test_sns_envelope_is_unwrapped(invoke, emulator: Emulator):
 
 @pytest.mark.parametrize(
     "fault",
-    [Fault.THROTTLE, Fault.HTTP_500, Fault.NON_JSON_500, Fault.HTTP_503, Fault.STATUS_ERROR_200,
-     Fault.DROP_CONNECTION],
+    [
+        Fault.THROTTLE,
+        Fault.HTTP_500,
+        Fault.NON_JSON_500,
+        Fault.HTTP_503,
+        Fault.STATUS_ERROR_200,
+        Fault.DROP_CONNECTION,
+    ],
 )
 def test_a_failed_call_fails_only_its_own_message(invoke, emulator: Emulator, fault: Fault):
     emulator.inject(fault, times=1)
@@ -177,7 +183,9 @@ def test_unknown_secret_fails_messages(invoke, emulator: Emulator, monkeypatch, 
 
 
 def test_email_variant_posts_by_email(invoke, emulator: Emulator):
-    answer = invoke(sqs_event(activity(RelatedProspectId=None, EmailAddress="priya.nair@example.org")))
+    answer = invoke(
+        sqs_event(activity(RelatedProspectId=None, EmailAddress="priya.nair@example.org"))
+    )
 
     assert answer == {"batchItemFailures": []}
     assert emulator.created[0].lead_id == LEAD_ID
