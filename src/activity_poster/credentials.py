@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +24,11 @@ class ApiKeys:
         return {"x-LSQ-AccessKey": self.access_key, "x-LSQ-SecretKey": self.secret_key}
 
 
+# After a 401 the secret is re-read at most this often, so a batch of messages under refused
+# keys does not turn into a burst of Secrets Manager calls.
+REFRESH_INTERVAL_SECONDS = 60.0
+
+
 class KeyStore:
     """Reads the secret through Powertools Parameters, which caches it for `max_age` seconds."""
 
@@ -31,6 +38,29 @@ class KeyStore:
         self._secret_id = secret_id
         self._max_age = max_age
         self._provider = provider or SecretsProvider()
+        self._lock = threading.Lock()
+        self._last_refresh = -REFRESH_INTERVAL_SECONDS
+
+    @property
+    def secret_id(self) -> str:
+        return self._secret_id
+
+    def after_refusal(self, refused: ApiKeys) -> ApiKeys | None:
+        """After LeadSquared answered 401 to `refused`: keys worth one more try, or None.
+
+        The keys may have been rotated since they were cached: re-read the secret, bypassing
+        the cache, unless that was done moments ago. None means the secret still holds the
+        refused keys, so trying again cannot help.
+        """
+        with self._lock:
+            current = self.get()
+            if current != refused:
+                return current
+            if time.monotonic() - self._last_refresh < REFRESH_INTERVAL_SECONDS:
+                return None
+            self._last_refresh = time.monotonic()
+            fresh = self.get(refresh=True)
+            return fresh if fresh != refused else None
 
     def get(self, *, refresh: bool = False) -> ApiKeys:
         """Return the keys; `refresh` bypasses the cache (used after LeadSquared answers 401)."""

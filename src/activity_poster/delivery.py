@@ -1,17 +1,34 @@
-"""From raw input to an outcome: validate, take the keys, post once, log one outcome line."""
+"""From raw input to an outcome: validate, pace, post, retry what is worth retrying.
+
+Throttled and unavailable calls are tried again while the invocation has time for it; a
+call never starts unless the time left covers its longest possible duration. A 401 re-reads
+the secret once, in case the keys were rotated.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from activity_poster.credentials import KeyStore
+from activity_poster.deadline import NO_DEADLINE, Deadline
 from activity_poster.leadsquared.client import LeadSquaredClient
-from activity_poster.leadsquared.outcomes import Delivered, Outcome, Rejected
+from activity_poster.leadsquared.outcomes import (
+    Delivered,
+    Outcome,
+    Rejected,
+    Throttled,
+    Unauthorized,
+    Unavailable,
+)
 from activity_poster.models import Activity, InvalidActivity, parse_activity
 from activity_poster.observability import logger
+from activity_poster.ratelimit import RollingWindowLimiter
+from activity_poster.retry import RetryPolicy
 
 VALIDATION_ERROR = "InvalidActivity"
+OUT_OF_TIME = "not enough time left in this invocation for another call"
 
 
 def rejected_input(error: InvalidActivity) -> Rejected:
@@ -21,33 +38,101 @@ def rejected_input(error: InvalidActivity) -> Rejected:
 
 
 class ActivityPoster:
-    def __init__(self, client: LeadSquaredClient, keys: KeyStore) -> None:
+    def __init__(
+        self,
+        client: LeadSquaredClient,
+        keys: KeyStore,
+        *,
+        limiter: RollingWindowLimiter | None = None,
+        policy: RetryPolicy | None = None,
+        call_budget: float = 0.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._client = client
         self._keys = keys
+        self._limiter = limiter
+        self._policy = policy or RetryPolicy()
+        self._call_budget = call_budget
+        self._sleep = sleep
 
-    def deliver(self, data: Any) -> Outcome:
+    def deliver(self, data: Any, deadline: Deadline = NO_DEADLINE) -> Outcome:
         """Validate `data` (a decoded JSON value) and post it; invalid input is Rejected."""
         try:
             activity = parse_activity(data)
         except InvalidActivity as error:
             return self.refuse(error)
-        return self.post(activity)
+        return self.post(activity, deadline)
 
     def refuse(self, error: InvalidActivity) -> Rejected:
         """Input that never became an activity (bad JSON, broken contract): logged, rejected."""
         outcome = rejected_input(error)
-        _log_outcome(outcome, 0.0)
+        _log_outcome(outcome, 0.0, attempts=0)
         return outcome
 
-    def post(self, activity: Activity) -> Outcome:
+    def post(self, activity: Activity, deadline: Deadline = NO_DEADLINE) -> Outcome:
         started = time.perf_counter()
-        outcome = self._client.create_activity(activity.to_leadsquared(), self._keys.get())
-        _log_outcome(outcome, time.perf_counter() - started)
+        outcome, attempts = self._post_with_retries(activity.to_leadsquared(), deadline)
+        _log_outcome(outcome, time.perf_counter() - started, attempts)
         return outcome
 
+    def _post_with_retries(self, body: dict[str, Any], deadline: Deadline) -> tuple[Outcome, int]:
+        keys = self._keys.get()
+        attempts = 0
+        outcome: Outcome = Unavailable(OUT_OF_TIME, may_have_committed=False, deferred=True)
+        wait = 0.0
+        while True:
+            if not self._start_allowed(deadline, wait):
+                return outcome, attempts
+            outcome = self._client.create_activity(body, keys)
+            attempts += 1
+            if isinstance(outcome, Unauthorized):
+                fresh = self._keys.after_refusal(keys)
+                if fresh is None:
+                    _report_refused_keys(self._keys.secret_id)
+                    return outcome, attempts
+                keys, wait = fresh, 0.0
+                continue
+            if isinstance(outcome, Throttled) and self._limiter is not None:
+                # The window is full for every thread of this container, not just this one.
+                self._limiter.pause(self._policy.throttle_window_seconds)
+            next_wait = self._policy.wait_before_retry(outcome, attempts)
+            if next_wait is None:
+                return outcome, attempts
+            wait = next_wait
 
-def _log_outcome(outcome: Outcome, seconds: float) -> None:
-    fields: dict[str, Any] = {"outcome": outcome.kind.value, "latency_ms": round(seconds * 1000, 1)}
+    def _start_allowed(self, deadline: Deadline, wait: float) -> bool:
+        """Wait `wait`, then take a rate-limit slot; False if the deadline comes first."""
+        if not deadline.allows(wait + self._call_budget):
+            return False
+        if wait > 0:
+            self._sleep(wait)
+        if self._limiter is None:
+            return True
+        return self._limiter.acquire(deadline.latest_start(self._call_budget))
+
+
+_refused_reported_at = -1e9
+
+
+def _report_refused_keys(secret_id: str) -> None:
+    """One clear line, at most once a minute, when the keys in the secret are refused."""
+    global _refused_reported_at
+    if time.monotonic() - _refused_reported_at >= 60:
+        _refused_reported_at = time.monotonic()
+        logger.error(
+            "LeadSquared refuses the access keys (HTTP 401), also after re-reading the secret: "
+            f"check the keys in secret {secret_id!r} and that LEADSQUARED_API_URL is your "
+            "tenant's API host",
+            extra={"secret_id": secret_id},
+        )
+
+
+def _log_outcome(outcome: Outcome, seconds: float, attempts: int) -> None:
+    fields: dict[str, Any] = {
+        "outcome": outcome.kind.value,
+        "latency_ms": round(seconds * 1000, 1),
+        "attempts": attempts,
+    }
     if isinstance(outcome, Delivered):
         fields["activity_id"] = outcome.activity_id
         logger.info("activity delivered", extra=fields)

@@ -19,9 +19,10 @@ from activity_poster.runtime import get_runtime
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     kind = event_kind(event)
     if kind is EventKind.SQS:
-        from activity_poster.adapters.sqs import handle_sqs_event
+        from activity_poster.adapters.sqs import SqsAdapter
 
-        return handle_sqs_event(event, context, get_runtime().poster)
+        runtime = get_runtime()
+        return SqsAdapter(runtime.service, runtime.settings, runtime.queues).handle(event, context)
     from activity_poster.adapters.api import api_adapter
 
     return api_adapter().handle(kind, event, context)

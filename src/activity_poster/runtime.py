@@ -8,13 +8,18 @@ from dataclasses import dataclass
 from activity_poster.credentials import KeyStore
 from activity_poster.delivery import ActivityPoster
 from activity_poster.leadsquared.client import LeadSquaredClient
+from activity_poster.queues import Queues
+from activity_poster.ratelimit import RollingWindowLimiter
+from activity_poster.retry import LEADSQUARED_WINDOW_SECONDS, RetryPolicy
+from activity_poster.service import ActivityService
 from activity_poster.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
 class Runtime:
     settings: Settings
-    poster: ActivityPoster
+    service: ActivityService
+    queues: Queues
 
 
 @functools.cache
@@ -27,4 +32,21 @@ def get_runtime() -> Runtime:
         read_timeout=settings.read_timeout,
     )
     keys = KeyStore(settings.secret_id, max_age=settings.secret_max_age)
-    return Runtime(settings=settings, poster=ActivityPoster(client, keys))
+    limit = settings.rate_limit
+    limiter = RollingWindowLimiter(limit, margin_seconds=settings.rate_margin) if limit else None
+    policy = RetryPolicy(
+        max_attempts=settings.max_attempts,
+        throttle_window_seconds=limit.window_seconds if limit else LEADSQUARED_WINDOW_SECONDS,
+    )
+    poster = ActivityPoster(
+        client, keys, limiter=limiter, policy=policy, call_budget=settings.call_budget
+    )
+    idempotency = None
+    if settings.idempotency_table:
+        # Imported only when enabled: it brings the DynamoDB client and its cold-start cost.
+        from activity_poster.idempotency import IdempotentPoster
+
+        idempotency = IdempotentPoster(
+            poster, settings.idempotency_table, settings.idempotency_expiry
+        )
+    return Runtime(settings, ActivityService(poster, idempotency), Queues())

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from activity_poster.ratelimit import RateLimit
+
 CREATE_ACTIVITY_PATH = "/v2/ProspectActivity.svc/Create"
 # A DNS name or an IP address (IPv6 without its brackets, as urlsplit gives it).
 _HOST_RE = re.compile(r"^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|[0-9A-Fa-f:.]+)$")
@@ -29,10 +31,25 @@ class Settings:
     connect_timeout: float = 3.05
     read_timeout: float = 10.0
     secret_max_age: int = 300
+    # This container's share of the plan's limit; None: no client-side pacing.
+    rate_limit: RateLimit | None = None
+    rate_margin: float = 0.1
+    max_attempts: int = 3
+    deadline_margin: float = 1.0
+    idempotency_table: str | None = None
+    idempotency_expiry: int = 86400
+    dead_letter_queue_url: str | None = None
+    retry_backoff_base: int = 30
+    retry_backoff_max: int = 900
 
     @property
     def create_activity_url(self) -> str:
         return self.api_url + CREATE_ACTIVITY_PATH
+
+    @property
+    def call_budget(self) -> float:
+        """The longest one call can take, plus a margin: no call starts with less time left."""
+        return self.connect_timeout + self.read_timeout + self.deadline_margin
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -43,6 +60,15 @@ class Settings:
             connect_timeout=_positive_float(env, "LEADSQUARED_CONNECT_TIMEOUT", 3.05),
             read_timeout=_positive_float(env, "LEADSQUARED_READ_TIMEOUT", 10.0),
             secret_max_age=_positive_int(env, "LEADSQUARED_SECRET_MAX_AGE", 300),
+            rate_limit=_rate_limit_share(env),
+            rate_margin=_positive_float(env, "LEADSQUARED_RATE_MARGIN_SECONDS", 0.1),
+            max_attempts=_positive_int(env, "LEADSQUARED_MAX_ATTEMPTS", 3),
+            deadline_margin=_positive_float(env, "DEADLINE_MARGIN_SECONDS", 1.0),
+            idempotency_table=env.get("IDEMPOTENCY_TABLE_NAME", "").strip() or None,
+            idempotency_expiry=_positive_int(env, "IDEMPOTENCY_EXPIRY_SECONDS", 86400),
+            dead_letter_queue_url=env.get("DEAD_LETTER_QUEUE_URL", "").strip() or None,
+            retry_backoff_base=_positive_int(env, "RETRY_BACKOFF_BASE_SECONDS", 30),
+            retry_backoff_max=_positive_int(env, "RETRY_BACKOFF_MAX_SECONDS", 900),
         )
 
 
@@ -75,6 +101,25 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
             f"{name} must be a whole number of seconds above zero, got {raw!r}"
         )
     return int(raw)
+
+
+def _rate_limit_share(env: Mapping[str, str]) -> RateLimit | None:
+    """The plan's limit divided among the containers that share it."""
+    raw = env.get("LEADSQUARED_RATE_LIMIT", "").strip()
+    if not raw or raw.lower() == "none":
+        return None
+    try:
+        plan = RateLimit.parse(raw)
+    except ValueError as error:
+        raise ConfigurationError(f"LEADSQUARED_RATE_LIMIT: {error}") from None
+    containers = _positive_int(env, "LEADSQUARED_CONTAINERS", 1)
+    try:
+        return plan.share(containers)
+    except ValueError as error:
+        raise ConfigurationError(
+            f"LEADSQUARED_CONTAINERS and LEADSQUARED_RATE_LIMIT: {error}; lower the maximum "
+            "concurrency or raise the plan's limit"
+        ) from None
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:

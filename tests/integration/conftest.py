@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from activity_poster.adapters import api
+from activity_poster.observability import copy_of_logs
 from activity_poster.runtime import get_runtime
 from leadsquared_emulator import Emulator, EmulatorConfig
 from localrun.context import LocalLambdaContext
@@ -32,6 +34,8 @@ def function_env(
 ) -> Iterator[dict[str, str]]:
     """The function's environment as the template sets it; the container state starts fresh."""
     env = stack.function_env()
+    # LeadSquared's 5-second window, shortened so that waiting out a throttle takes 0.2 s.
+    env["LEADSQUARED_RATE_LIMIT"] = "1000/0.2s"
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     get_runtime.cache_clear()
@@ -39,6 +43,13 @@ def function_env(
     yield env
     get_runtime.cache_clear()
     api._adapter = None
+
+
+@pytest.fixture
+def logs() -> Iterator[io.StringIO]:
+    """Every line the function logs during the test, as it would reach CloudWatch."""
+    with copy_of_logs(io.StringIO()) as buffer:
+        yield buffer
 
 
 @pytest.fixture

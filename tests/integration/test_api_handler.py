@@ -108,7 +108,7 @@ def test_leadsquared_rejection_is_422_with_its_exception(invoke, emulator: Emula
 @pytest.mark.parametrize("throttle_status", [429, 403, 200])
 def test_throttling_is_429_with_retry_after(invoke, emulator: Emulator, throttle_status: int):
     emulator.configure(throttle_status=throttle_status)
-    emulator.inject(Fault.THROTTLE, times=1)
+    emulator.inject(Fault.THROTTLE, times=3)  # every attempt the function makes
 
     answer = invoke(api_v1_event(activity()))
 
@@ -129,7 +129,7 @@ def test_refused_keys_are_502(invoke, emulator: Emulator, stack: LocalStack, mon
 
 @pytest.mark.parametrize("fault", [Fault.HTTP_500, Fault.NON_JSON_500, Fault.DROP_CONNECTION])
 def test_leadsquared_failure_is_502(invoke, emulator: Emulator, fault: Fault):
-    emulator.inject(fault, times=1)
+    emulator.inject(fault, times=3)
 
     assert invoke(api_v1_event(activity()))["statusCode"] == 502
 
@@ -137,7 +137,7 @@ def test_leadsquared_failure_is_502(invoke, emulator: Emulator, fault: Fault):
 def test_leadsquared_timeout_is_504(invoke, emulator: Emulator, monkeypatch):
     monkeypatch.setenv("LEADSQUARED_READ_TIMEOUT", "0.3")
     emulator.configure(read_timeout_seconds=1.0)
-    emulator.inject(Fault.READ_TIMEOUT, times=1)
+    emulator.inject(Fault.READ_TIMEOUT, times=3)
 
     assert invoke(api_v1_event(activity()))["statusCode"] == 504
 

@@ -73,29 +73,32 @@ def test_sns_envelope_is_unwrapped(invoke, emulator: Emulator):
 
 
 @pytest.mark.parametrize(
-    "fault",
+    ("fault", "attempts"),
     [
-        Fault.THROTTLE,
-        Fault.HTTP_500,
-        Fault.NON_JSON_500,
-        Fault.HTTP_503,
-        Fault.STATUS_ERROR_200,
-        Fault.DROP_CONNECTION,
+        (Fault.THROTTLE, 3),
+        (Fault.HTTP_500, 3),
+        (Fault.NON_JSON_500, 3),
+        (Fault.HTTP_503, 3),
+        (Fault.DROP_CONNECTION, 3),
+        (Fault.STATUS_ERROR_200, 1),  # an application error: never retried
     ],
 )
-def test_a_failed_call_fails_only_its_own_message(invoke, emulator: Emulator, fault: Fault):
-    emulator.inject(fault, times=1)
+def test_a_failed_call_fails_only_its_own_message(
+    invoke, emulator: Emulator, fault: Fault, attempts: int
+):
+    emulator.inject(fault, times=attempts)  # every attempt the function makes for the first
 
     answer = invoke(sqs_event(activity(ActivityNote="first"), activity(ActivityNote="second")))
 
     assert failed_ids(answer) == ["msg-0"]
     assert [c.body["ActivityNote"] for c in emulator.created] == ["second"]
+    assert len(emulator.received) == attempts + 1
 
 
 def test_a_timeout_fails_the_message(invoke, emulator: Emulator, monkeypatch):
     monkeypatch.setenv("LEADSQUARED_READ_TIMEOUT", "0.3")
     emulator.configure(read_timeout_seconds=1.0)
-    emulator.inject(Fault.READ_TIMEOUT, times=1)
+    emulator.inject(Fault.READ_TIMEOUT, times=3)
 
     answer = invoke(sqs_event(activity(), activity()))
 
@@ -172,13 +175,13 @@ def test_missing_configuration_fails_the_invocation_naming_the_variable(
     assert emulator.received == []
 
 
-def test_unknown_secret_fails_messages(invoke, emulator: Emulator, monkeypatch, capfd):
+def test_unknown_secret_fails_messages(invoke, emulator: Emulator, monkeypatch, logs):
     monkeypatch.setenv("LEADSQUARED_SECRET_ID", "leadsquared/does-not-exist")
 
     answer = invoke(sqs_event(activity()))
 
     assert failed_ids(answer) == ["msg-0"]
-    assert "leadsquared/does-not-exist" in capfd.readouterr().out
+    assert "leadsquared/does-not-exist" in logs.getvalue()
     assert emulator.received == []
 
 

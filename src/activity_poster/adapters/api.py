@@ -30,7 +30,8 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from activity_poster.credentials import CredentialsError
-from activity_poster.delivery import VALIDATION_ERROR, ActivityPoster
+from activity_poster.deadline import Deadline
+from activity_poster.delivery import VALIDATION_ERROR
 from activity_poster.leadsquared.outcomes import (
     Delivered,
     Outcome,
@@ -42,9 +43,13 @@ from activity_poster.leadsquared.outcomes import (
 from activity_poster.models import InvalidActivity, decode_json
 from activity_poster.observability import logger
 from activity_poster.runtime import get_runtime
+from activity_poster.service import ActivityService, Result
 from activity_poster.settings import ConfigurationError
 
 ACTIVITIES_PATH = "/activities"
+IDEMPOTENCY_HEADER = "idempotency-key"
+# API Gateway gives up on an integration after 29 s; answer before it does.
+API_DEADLINE_SECONDS = 27.0
 # LeadSquared sends no retry hint; its limits are counted over 5-second windows.
 RETRY_AFTER_SECONDS = "5"
 _OTHER_METHODS = ["GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -61,6 +66,14 @@ def json_response(
     )
 
 
+def result_response(result: Result) -> Response[Any]:
+    """A duplicate of a delivered activity answers as the original did, and says so."""
+    response = outcome_response(result.outcome)
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
 def outcome_response(outcome: Outcome) -> Response[Any]:
     """The table in this module's docstring."""
     match outcome:
@@ -69,6 +82,12 @@ def outcome_response(outcome: Outcome) -> Response[Any]:
             if score is not None:
                 body["leadScore"] = score
             return json_response(HTTPStatus.CREATED, body)
+        case Unavailable(in_progress=True):
+            return json_response(
+                HTTPStatus.CONFLICT,
+                {"message": "the same activity is being posted right now; retry shortly"},
+                headers={"Retry-After": "1"},
+            )
         case Rejected(error_type=error_type, field_errors=errors) if error_type == VALIDATION_ERROR:
             return json_response(
                 HTTPStatus.BAD_REQUEST, {"message": "invalid activity", "errors": list(errors)}
@@ -111,7 +130,7 @@ def _is_json(content_type: str | None) -> bool:
 
 
 def _build(
-    resolver_class: type[ApiGatewayResolver], poster: Callable[[], ActivityPoster]
+    resolver_class: type[ApiGatewayResolver], service: Callable[[], ActivityService]
 ) -> ApiGatewayResolver:
     app = resolver_class()
 
@@ -127,8 +146,12 @@ def _build(
         try:
             data = decode_json(event.decoded_body)
         except InvalidActivity as error:
-            return outcome_response(poster().refuse(error))
-        return outcome_response(poster().deliver(data))
+            return result_response(service().refuse(error))
+        deadline = Deadline.from_context(app.lambda_context, cap_seconds=API_DEADLINE_SECONDS)
+        activities = service()
+        activities.begin_invocation(app.lambda_context)
+        key_hint = event.headers.get(IDEMPOTENCY_HEADER)
+        return result_response(activities.submit(data, key_hint=key_hint, deadline=deadline))
 
     @app.route(ACTIVITIES_PATH, method=_OTHER_METHODS)
     def other_method() -> Response[Any]:
@@ -152,21 +175,39 @@ def _build(
             HTTPStatus.INTERNAL_SERVER_ERROR, {"message": f"configuration error: {error}"}
         )
 
+    @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
+    def unexpected(error: Exception) -> Response[Any]:
+        logger.exception("unexpected error while handling the request")
+        return json_response(HTTPStatus.INTERNAL_SERVER_ERROR, {"message": "internal error"})
+
     return app
 
 
 class ApiAdapter:
     """One resolver per event format; all share the same routes."""
 
-    def __init__(self, poster: Callable[[], ActivityPoster]) -> None:
+    def __init__(self, service: Callable[[], ActivityService]) -> None:
         self._resolvers: dict[str, ApiGatewayResolver] = {
-            "api_v1": _build(APIGatewayRestResolver, poster),
-            "api_v2": _build(APIGatewayHttpResolver, poster),
-            "function_url": _build(LambdaFunctionUrlResolver, poster),
+            "api_v1": _build(APIGatewayRestResolver, service),
+            "api_v2": _build(APIGatewayHttpResolver, service),
+            "function_url": _build(LambdaFunctionUrlResolver, service),
         }
 
     def handle(self, kind: str, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return self._resolvers[kind].resolve(event, context)
+        try:
+            return self._resolvers[kind].resolve(event, context)
+        except (ConfigurationError, CredentialsError):
+            raise
+        except Exception:
+            # A request event that API Gateway would never send (missing or mistyped parts)
+            # still gets an answer rather than an invocation error.
+            logger.exception("malformed request event")
+            return {
+                "statusCode": HTTPStatus.BAD_REQUEST.value,
+                "headers": {"Content-Type": "application/json"},
+                "body": '{"message":"malformed request event"}',
+                "isBase64Encoded": False,
+            }
 
 
 _adapter: ApiAdapter | None = None
@@ -175,5 +216,5 @@ _adapter: ApiAdapter | None = None
 def api_adapter() -> ApiAdapter:
     global _adapter
     if _adapter is None:
-        _adapter = ApiAdapter(lambda: get_runtime().poster)
+        _adapter = ApiAdapter(lambda: get_runtime().service)
     return _adapter

@@ -1,26 +1,42 @@
-"""SQS batches: each record is delivered on its own; the answer lists those not delivered.
+"""SQS batches: each record is handled on its own; the answer lists those to retry.
 
-Only a Delivered outcome acknowledges a message. Everything else, an unexpected exception
-included, makes the record a batch item failure, so SQS retries it and, after
-maxReceiveCount, moves it to the dead-letter queue.
+| outcome                            | the message                                          |
+|------------------------------------|------------------------------------------------------|
+| delivered (or already delivered)   | acknowledged                                         |
+| rejected (invalid, LeadSquared MX) | moved to the DLQ with the reason, then acknowledged |
+| throttled, unavailable, 401        | failed; its visibility timeout grows with receives  |
+| not started (deadline)             | failed; visible again at once                        |
+
+A message is acknowledged only when LeadSquared confirmed it, or when it sits in the DLQ.
+If the DLQ send fails, or no DLQ is configured, a rejected message stays on the queue and
+SQS's own redrive moves it after maxReceiveCount. On a FIFO queue a failure holds back the
+rest of its message group in the batch; other groups go on.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
+    SqsFifoPartialProcessor,
     process_partial_response,
 )
+from aws_lambda_powertools.utilities.batch.base import BasePartialBatchProcessor
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from activity_poster.delivery import ActivityPoster
-from activity_poster.leadsquared.outcomes import Delivered, Outcome
+from activity_poster.deadline import Deadline
+from activity_poster.leadsquared.outcomes import Delivered, Outcome, Rejected, Unavailable
 from activity_poster.models import InvalidActivity, decode_json
 from activity_poster.observability import logger
+from activity_poster.queues import DeadLetter, Queues, retry_delay
+from activity_poster.service import ActivityService
+from activity_poster.settings import Settings
+
+IDEMPOTENCY_ATTRIBUTE = "IdempotencyKey"
 
 
 class NotDelivered(Exception):
@@ -43,33 +59,126 @@ def unwrap_sns(data: Any) -> Any:
     return data
 
 
-def handle_sqs_event(
-    event: dict[str, Any], context: LambdaContext | None, poster: ActivityPoster
-) -> dict[str, Any]:
-    def handle_record(record: SQSRecord) -> str | None:
-        logger.append_keys(message_id=record.message_id)
-        try:
-            try:
-                data = unwrap_sns(decode_json(record.body))
-            except InvalidActivity as error:
-                raise NotDelivered(poster.refuse(error)) from None
-            outcome = poster.deliver(data)
-            if not isinstance(outcome, Delivered):
-                raise NotDelivered(outcome)
-            return outcome.activity_id
-        except NotDelivered:
-            raise
-        except Exception:
-            logger.exception("unexpected error while handling the message")
-            raise
-        finally:
-            logger.remove_keys(["message_id"])
+def identifiable_records(event: dict[str, Any]) -> list[dict[str, Any]]:
+    """Records that can be reported on. One without a messageId cannot be named in the
+    answer, and naming it wrongly would make Lambda retry the whole batch: it is logged and
+    left to SQS, which makes it visible again after the visibility timeout."""
+    kept = []
+    for index, record in enumerate(event.get("Records") or []):
+        message_id = record.get("messageId") if isinstance(record, dict) else None
+        if isinstance(message_id, str) and message_id:
+            kept.append(record)
+        else:
+            logger.error("SQS record without a messageId skipped", extra={"record_index": index})
+    return kept
 
-    # An all-failed batch is answered with every messageId rather than raised as an error:
-    # the outcome is the same for SQS, and the function does not report itself as broken.
-    processor = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
-    return dict(
-        process_partial_response(
-            event=event, record_handler=handle_record, processor=processor, context=context
+
+def _text(mapping: Any, *path: str) -> str | None:
+    """A string nested in a record, or None if any level is missing or of another type."""
+    for key in path:
+        mapping = mapping.get(key) if isinstance(mapping, dict) else None
+    return mapping if isinstance(mapping, str) and mapping else None
+
+
+@dataclass
+class _BatchState:
+    """What the record handler learned, for the work done after the batch."""
+
+    delays: dict[str, int] = field(default_factory=dict)
+
+
+class SqsAdapter:
+    def __init__(self, service: ActivityService, settings: Settings, queues: Queues) -> None:
+        self._service = service
+        self._settings = settings
+        self._queues = queues
+
+    def handle(self, event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
+        records = identifiable_records(event)
+        deadline = Deadline.from_context(context)
+        self._service.begin_invocation(context)
+        state = _BatchState()
+
+        def handle_record(record: SQSRecord) -> str | None:
+            logger.append_keys(message_id=record.message_id)
+            try:
+                return self._handle_record(record, deadline, state)
+            except NotDelivered:
+                raise
+            except Exception:
+                logger.exception("unexpected error while handling the message")
+                raise
+            finally:
+                logger.remove_keys(["message_id"])
+
+        fifo = any(str(r.get("eventSourceARN", "")).endswith(".fifo") for r in records)
+        processor: BasePartialBatchProcessor = (
+            SqsFifoPartialProcessor(skip_group_on_error=True)
+            if fifo
+            # An all-failed batch is answered with every messageId rather than raised: the
+            # outcome is the same for SQS, and the function does not report itself broken.
+            else BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
         )
-    )
+        answer = process_partial_response(
+            event={"Records": records},
+            record_handler=handle_record,
+            processor=processor,
+            context=context,
+        )
+        source = next((_text(r, "eventSourceARN") for r in records), None)
+        if source:
+            self._queues.delay_retries(source, state.delays)
+        return dict(answer)
+
+    def _handle_record(
+        self, record: SQSRecord, deadline: Deadline, state: _BatchState
+    ) -> str | None:
+        try:
+            data = unwrap_sns(decode_json(record.body))
+        except InvalidActivity as error:
+            outcome: Outcome = self._service.refuse(error).outcome
+        else:
+            key_hint = _text(
+                record.raw_event, "messageAttributes", IDEMPOTENCY_ATTRIBUTE, "stringValue"
+            )
+            outcome = self._service.submit(data, key_hint=key_hint, deadline=deadline).outcome
+        if isinstance(outcome, Delivered):
+            return outcome.activity_id
+        if isinstance(outcome, Rejected) and self._dead_letter(record, outcome):
+            return None  # acknowledged: it sits in the DLQ with its reason
+        self._schedule_retry(record, outcome, state)
+        raise NotDelivered(outcome)
+
+    def _dead_letter(self, record: SQSRecord, outcome: Rejected) -> bool:
+        url = self._settings.dead_letter_queue_url
+        if url is None:
+            return False
+        raw = record.raw_event
+        letter = DeadLetter(
+            body=_text(raw, "body") or "",
+            error_type=outcome.error_type,
+            error_message=outcome.message,
+            original_message_id=record.message_id,
+            receive_count=_text(raw, "attributes", "ApproximateReceiveCount") or "",
+            source_queue=_text(raw, "eventSourceARN") or "",
+            message_group_id=_text(raw, "attributes", "MessageGroupId"),
+        )
+        moved = self._queues.dead_letter(url, letter)
+        if moved:
+            logger.info(
+                "message moved to the dead-letter queue", extra={"error_type": outcome.error_type}
+            )
+        return moved
+
+    def _schedule_retry(self, record: SQSRecord, outcome: Outcome, state: _BatchState) -> None:
+        handle = _text(record.raw_event, "receiptHandle")
+        if handle is None:
+            return
+        if isinstance(outcome, Unavailable) and outcome.deferred:
+            state.delays[handle] = 0  # never tried: make it visible for the next poll at once
+            return
+        count = _text(record.raw_event, "attributes", "ApproximateReceiveCount") or "1"
+        receives = int(count) if count.isdigit() else 1
+        state.delays[handle] = retry_delay(
+            receives, self._settings.retry_backoff_base, self._settings.retry_backoff_max
+        )

@@ -60,6 +60,10 @@ class Unavailable:
     http_status: int | None = None
     timed_out: bool = False
     may_have_committed: bool = True
+    # No call was made: the invocation had too little time left to start one.
+    deferred: bool = False
+    # Another invocation is posting the same activity (same idempotency key) right now.
+    in_progress: bool = False
     kind: OutcomeKind = field(default=OutcomeKind.UNAVAILABLE, init=False)
 
 

@@ -122,6 +122,8 @@ class Activity(BaseModel):
     ProcessFilesAsync: StrictBool | None = None
     ValidateDropDownOptions: StrictBool | None = None
     IncludeLeadScore: StrictBool | None = None
+    # Ours, not LeadSquared's: names the activity for deduplication; never posted.
+    IdempotencyKey: str | None = Field(default=None, min_length=1, max_length=256)
 
     @model_validator(mode="before")
     @classmethod
@@ -190,4 +192,4 @@ class Activity(BaseModel):
 
     def to_leadsquared(self) -> dict[str, Any]:
         """The request body for ProspectActivity.svc/Create: set fields only, canonical names."""
-        return self.model_dump(exclude_none=True)
+        return self.model_dump(exclude_none=True, exclude={"IdempotencyKey"})

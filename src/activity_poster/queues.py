@@ -1,0 +1,122 @@
+"""The SQS calls the function makes itself: dead-lettering with reasons, spacing retries."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import boto3
+
+from activity_poster.observability import logger
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import ChangeMessageVisibilityBatchRequestEntryTypeDef
+
+# SQS allows 256 KiB per message; an attribute this long is already more than anyone reads.
+_MAX_ATTRIBUTE = 1024
+# SQS caps a visibility timeout at 12 hours.
+_MAX_VISIBILITY = 43200
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    body: str
+    error_type: str
+    error_message: str
+    original_message_id: str
+    receive_count: str
+    source_queue: str
+    message_group_id: str | None = None
+
+
+def retry_delay(receive_count: int, base: int, cap: int, rng: random.Random | None = None) -> int:
+    """Visibility timeout for a message that failed for the `receive_count`-th time.
+
+    Doubles with each receive, from `base` up to `cap`, with 10% jitter so that a burst of
+    failures does not come back as a burst.
+    """
+    delay = min(cap, base * 2.0 ** max(0, receive_count - 1))
+    draw = rng.random() if rng else random.random()  # noqa: S311 - jitter, not secrecy
+    return min(_MAX_VISIBILITY, max(0, round(delay * (0.9 + 0.2 * draw))))
+
+
+def queue_url(client: SQSClient, arn: str) -> str:
+    """arn:aws:sqs:REGION:ACCOUNT:NAME -> the queue's URL on the client's endpoint."""
+    parts = arn.split(":")
+    if len(parts) != 6 or parts[2] != "sqs":
+        raise ValueError(f"not an SQS queue ARN: {arn!r}")
+    return f"{client.meta.endpoint_url}/{parts[4]}/{parts[5]}"
+
+
+class Queues:
+    """A boto3 SQS client, created on first use: a batch where every message is delivered
+    never pays for it."""
+
+    def __init__(self) -> None:
+        self._client: SQSClient | None = None
+
+    @property
+    def client(self) -> SQSClient:
+        if self._client is None:
+            self._client = boto3.client("sqs")
+        return self._client
+
+    def dead_letter(self, queue_url: str, letter: DeadLetter) -> bool:
+        """Send `letter` to the DLQ; False (and logged) if SQS did not take it."""
+        attributes = {
+            "ErrorType": letter.error_type,
+            "ErrorMessage": letter.error_message,
+            "OriginalMessageId": letter.original_message_id,
+            "ReceiveCount": letter.receive_count,
+            "FailedAt": datetime.now(UTC).isoformat(timespec="seconds"),
+            "SourceQueue": letter.source_queue,
+        }
+        request: dict[str, Any] = {
+            "QueueUrl": queue_url,
+            "MessageBody": letter.body or "(empty body)",
+            "MessageAttributes": {
+                name: {"DataType": "String", "StringValue": value[:_MAX_ATTRIBUTE]}
+                for name, value in attributes.items()
+                if value
+            },
+        }
+        if queue_url.endswith(".fifo"):
+            request["MessageGroupId"] = letter.message_group_id or "dead-letters"
+            request["MessageDeduplicationId"] = letter.original_message_id[:128]
+        try:
+            self.client.send_message(**request)
+        except Exception as error:
+            logger.error(
+                "could not move the message to the dead-letter queue; it stays on the queue",
+                extra={
+                    "error": type(error).__name__,
+                    "original_message_id": letter.original_message_id,
+                },
+            )
+            return False
+        return True
+
+    def delay_retries(self, queue_arn: str, delays: dict[str, int]) -> None:
+        """Set each message's visibility timeout (receipt handle -> seconds); best effort."""
+        if not delays:
+            return
+        try:
+            url = queue_url(self.client, queue_arn)
+            items = list(delays.items())
+            for start in range(0, len(items), 10):
+                entries: list[ChangeMessageVisibilityBatchRequestEntryTypeDef] = [
+                    {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": seconds}
+                    for i, (handle, seconds) in enumerate(items[start : start + 10])
+                ]
+                answer = self.client.change_message_visibility_batch(QueueUrl=url, Entries=entries)
+                if answer.get("Failed"):
+                    logger.warning(
+                        "some retry delays were not set",
+                        extra={"failed": [f.get("Code") for f in answer["Failed"]]},
+                    )
+        except Exception as error:
+            # The messages are retried anyway, after the queue's own visibility timeout.
+            logger.warning("could not space out retries", extra={"error": type(error).__name__})

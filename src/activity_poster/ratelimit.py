@@ -1,0 +1,88 @@
+"""Client-side pacing that keeps every rolling window at or under LeadSquared's limit.
+
+LeadSquared does not say whether its "N calls in 5 seconds" window is fixed or rolling. A
+token bucket that refills fully would allow 2N calls across a boundary; a log of the last N
+call times allows at most N calls in any window, whichever way LeadSquared counts.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+_SPEC_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*s?\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    calls: int
+    window_seconds: float
+
+    @classmethod
+    def parse(cls, text: str) -> RateLimit:
+        """'25/5s' -> RateLimit(25, 5.0); raises ValueError on anything else."""
+        match = _SPEC_RE.match(text)
+        if not match or int(match[1]) <= 0 or float(match[2]) <= 0:
+            raise ValueError(f"expected CALLS/SECONDS such as 25/5s, got {text!r}")
+        return cls(int(match[1]), float(match[2]))
+
+    def share(self, containers: int) -> RateLimit:
+        """One container's part when `containers` share the limit (each gets a whole number)."""
+        per_container = self.calls // containers
+        if per_container < 1:
+            raise ValueError(
+                f"{containers} containers cannot share {self.calls} calls per "
+                f"{self.window_seconds:g} s: each needs at least one call per window"
+            )
+        return RateLimit(per_container, self.window_seconds)
+
+    def __str__(self) -> str:
+        return f"{self.calls}/{self.window_seconds:g}s"
+
+
+class RollingWindowLimiter:
+    """At most `calls` starts in any `window + margin` seconds, shared by all threads.
+
+    The margin absorbs the difference between when a request leaves and when LeadSquared
+    counts it.
+    """
+
+    def __init__(
+        self,
+        limit: RateLimit,
+        *,
+        margin_seconds: float = 0.1,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.limit = limit
+        self._span = limit.window_seconds + margin_seconds
+        self._starts: deque[float] = deque(maxlen=limit.calls)
+        self._paused_until = 0.0
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._sleep = sleep
+
+    def acquire(self, latest: float | None = None) -> bool:
+        """Wait for a slot and take it; False (without waiting) if none frees up by `latest`."""
+        while True:
+            with self._lock:
+                now = self._clock()
+                ready = self._paused_until
+                if len(self._starts) == self.limit.calls:
+                    ready = max(ready, self._starts[0] + self._span)
+                if ready <= now:
+                    self._starts.append(now)
+                    return True
+                if latest is not None and ready > latest:
+                    return False
+            self._sleep(ready - now)
+
+    def pause(self, seconds: float) -> None:
+        """Hold every caller back, for example after LeadSquared answered 'throttled'."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, self._clock() + seconds)
