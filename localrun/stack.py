@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 from moto.server import ThreadedMotoServer
@@ -31,6 +32,14 @@ AWS_TEST_ENV = {
 
 
 @dataclass(frozen=True)
+class Queues:
+    url: str
+    arn: str
+    dlq_url: str
+    dlq_arn: str
+
+
+@dataclass(frozen=True)
 class LocalStack:
     moto_url: str
     emulator: Emulator
@@ -46,15 +55,63 @@ class LocalStack:
             "POWERTOOLS_METRICS_NAMESPACE": "LeadSquaredActivityPoster",
         }
 
-    def put_secret(self, name: str, value: Mapping[str, str] | str) -> str:
-        """Create or replace a secret in moto; returns its ARN."""
-        client = boto3.client(
-            "secretsmanager",
+    def client(self, service: str) -> Any:
+        """A boto3 client for `service` on moto."""
+        return boto3.client(  # type: ignore[call-overload]
+            service,
             endpoint_url=self.moto_url,
             region_name=REGION,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
+
+    def create_queues(
+        self,
+        name: str,
+        *,
+        max_receive_count: int = 5,
+        visibility_timeout: int = 30,
+        fifo: bool = False,
+    ) -> Queues:
+        """A queue and its dead-letter queue, wired as template.yaml wires them."""
+        sqs = self.client("sqs")
+        suffix = ".fifo" if fifo else ""
+        fifo_attributes = {"FifoQueue": "true"} if fifo else {}
+        dlq_url = sqs.create_queue(
+            QueueName=f"{name}-dlq{suffix}",
+            Attributes={"MessageRetentionPeriod": "1209600", **fifo_attributes},
+        )["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count})
+        attributes = {"VisibilityTimeout": str(visibility_timeout), "RedrivePolicy": redrive}
+        if fifo:
+            attributes |= {**fifo_attributes, "ContentBasedDeduplication": "true"}
+        url = sqs.create_queue(QueueName=f"{name}{suffix}", Attributes=attributes)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        return Queues(url=url, arn=arn, dlq_url=dlq_url, dlq_arn=dlq_arn)
+
+    def create_idempotency_table(self, name: str) -> str:
+        """The DynamoDB table Powertools Idempotency expects: key `id`, TTL on `expiration`."""
+        dynamodb = self.client("dynamodb")
+        dynamodb.create_table(
+            TableName=name,
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        dynamodb.update_time_to_live(
+            TableName=name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"},
+        )
+        return name
+
+    def put_secret(self, name: str, value: Mapping[str, str] | str) -> str:
+        """Create or replace a secret in moto; returns its ARN."""
+        client = self.client("secretsmanager")
         text = value if isinstance(value, str) else json.dumps(dict(value))
         try:
             return str(client.create_secret(Name=name, SecretString=text)["ARN"])
