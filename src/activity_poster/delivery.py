@@ -54,6 +54,7 @@ class ActivityPoster:
         self._policy = policy or RetryPolicy()
         self._call_budget = call_budget
         self._sleep = sleep
+        self._refusal_reported_at = -60.0
 
     def deliver(self, data: Any, deadline: Deadline = NO_DEADLINE) -> Outcome:
         """Validate `data` (a decoded JSON value) and post it; invalid input is Rejected."""
@@ -88,7 +89,7 @@ class ActivityPoster:
             if isinstance(outcome, Unauthorized):
                 fresh = self._keys.after_refusal(keys)
                 if fresh is None:
-                    _report_refused_keys(self._keys.secret_id)
+                    self._report_refused_keys()
                     return outcome, attempts
                 keys, wait = fresh, 0.0
                 continue
@@ -99,6 +100,19 @@ class ActivityPoster:
             if next_wait is None:
                 return outcome, attempts
             wait = next_wait
+
+    def _report_refused_keys(self) -> None:
+        """One clear line, at most once a minute, when the keys in the secret are refused."""
+        if time.monotonic() - self._refusal_reported_at < 60:
+            return
+        self._refusal_reported_at = time.monotonic()
+        secret_id = self._keys.secret_id
+        logger.error(
+            "LeadSquared refuses the access keys (HTTP 401), also after re-reading the secret: "
+            f"check the keys in secret {secret_id!r} and that LEADSQUARED_API_URL is your "
+            "tenant's API host",
+            extra={"secret_id": secret_id},
+        )
 
     def _start_allowed(self, deadline: Deadline, wait: float) -> bool:
         """Wait `wait`, then take a rate-limit slot; False if the deadline comes first."""

@@ -46,6 +46,23 @@ def function_env(
 
 
 @pytest.fixture
+def set_env(function_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Change the function's environment; the next invocation builds a fresh container state,
+    as a new deployment would."""
+
+    def apply(**values: str | None) -> None:
+        for name, value in values.items():
+            if value is None:
+                monkeypatch.delenv(name, raising=False)
+            else:
+                monkeypatch.setenv(name, value)
+        get_runtime.cache_clear()
+        api._adapter = None
+
+    return apply
+
+
+@pytest.fixture
 def logs() -> Iterator[io.StringIO]:
     """Every line the function logs during the test, as it would reach CloudWatch."""
     with copy_of_logs(io.StringIO()) as buffer:

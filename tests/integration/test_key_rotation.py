@@ -1,0 +1,64 @@
+"""A 401 re-reads the secret once; lasting refusal is one clear log line, no key in it."""
+
+from __future__ import annotations
+
+import json
+
+from leadsquared_emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Emulator
+from localrun.stack import LocalStack
+from tests.integration.events import activity, sqs_event
+
+NEW_ACCESS = "u$r" + "a" * 32
+NEW_SECRET = "b" * 40
+
+
+def failed_ids(answer: dict) -> list[str]:
+    return [item["itemIdentifier"] for item in answer["batchItemFailures"]]
+
+
+def rotate(stack: LocalStack, emulator: Emulator, secret_id: str, *, update_secret: bool) -> None:
+    emulator.configure(access_key=NEW_ACCESS, secret_key=NEW_SECRET)
+    if update_secret:
+        stack.put_secret(secret_id, {"accessKey": NEW_ACCESS, "secretKey": NEW_SECRET})
+
+
+def restore(stack: LocalStack, secret_id: str) -> None:
+    stack.put_secret(secret_id, {"accessKey": DEFAULT_ACCESS_KEY, "secretKey": DEFAULT_SECRET_KEY})
+
+
+def test_rotated_keys_are_picked_up_after_one_401(
+    invoke, emulator: Emulator, stack: LocalStack, function_env
+):
+    secret_id = function_env["LEADSQUARED_SECRET_ID"]
+    invoke(sqs_event(activity()))  # caches the old keys
+    rotate(stack, emulator, secret_id, update_secret=True)
+    try:
+        answer = invoke(sqs_event(activity(), activity()))
+    finally:
+        restore(stack, secret_id)
+
+    assert failed_ids(answer) == []
+    statuses = [r.status for r in emulator.received]
+    assert statuses == [200, 401, 200, 200]
+    assert emulator.received[2].header("x-lsq-accesskey") == NEW_ACCESS
+
+
+def test_lasting_401_fails_the_message_with_one_clear_line(
+    invoke, emulator: Emulator, stack: LocalStack, function_env, logs
+):
+    secret_id = function_env["LEADSQUARED_SECRET_ID"]
+    rotate(stack, emulator, secret_id, update_secret=False)
+
+    answer = invoke(sqs_event(activity(), activity(), activity()))
+
+    assert failed_ids(answer) == ["msg-0", "msg-1", "msg-2"]
+    # One re-read of the secret for the whole batch, not one per message.
+    assert [r.status for r in emulator.received] == [401, 401, 401]
+    lines = [json.loads(line) for line in logs.getvalue().splitlines()]
+    refusals = [line for line in lines if "refuses the access keys" in line["message"]]
+    assert len(refusals) == 1
+    assert refusals[0]["level"] == "ERROR"
+    assert secret_id in refusals[0]["message"]
+    text = logs.getvalue()
+    for value in (DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, NEW_ACCESS, NEW_SECRET):
+        assert value not in text
