@@ -41,6 +41,12 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
 
 logger = Logger(service="leadsquared-activity-poster", logger_formatter=MaskingFormatter())
 
+# botocore logs whole responses at DEBUG, GetSecretValue's SecretString included, whenever the
+# root logger is set that low (as Lambda's advanced logging controls can do). Keep the
+# libraries that carry the keys at INFO or above, whatever the root level.
+for _name in ("botocore", "boto3", "urllib3", "aws_lambda_powertools.utilities.parameters"):
+    logging.getLogger(_name).setLevel(max(logging.INFO, logging.getLogger(_name).level))
+
 
 @contextmanager
 def copy_of_logs(stream: TextIO) -> Iterator[TextIO]:
