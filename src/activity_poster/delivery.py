@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from activity_poster import metrics
 from activity_poster.credentials import KeyStore
 from activity_poster.deadline import NO_DEADLINE, Deadline
 from activity_poster.leadsquared.client import LeadSquaredClient
@@ -22,6 +23,7 @@ from activity_poster.leadsquared.outcomes import (
     Unauthorized,
     Unavailable,
 )
+from activity_poster.metrics import Metric
 from activity_poster.models import Activity, InvalidActivity, parse_activity
 from activity_poster.observability import logger
 from activity_poster.ratelimit import RollingWindowLimiter
@@ -84,14 +86,20 @@ class ActivityPoster:
         while True:
             if not self._start_allowed(deadline, wait):
                 return outcome, attempts
+            sent = time.perf_counter()
             outcome = self._client.create_activity(body, keys)
             attempts += 1
+            if not (isinstance(outcome, Unavailable) and outcome.timed_out):
+                metrics.upstream_latency((time.perf_counter() - sent) * 1000)
+            if isinstance(outcome, Throttled):
+                metrics.count(Metric.THROTTLED)
             if isinstance(outcome, Unauthorized):
                 fresh = self._keys.after_refusal(keys)
                 if fresh is None:
                     self._report_refused_keys()
                     return outcome, attempts
                 keys, wait = fresh, 0.0
+                metrics.count(Metric.RETRIED)
                 continue
             if isinstance(outcome, Throttled) and self._limiter is not None:
                 # The window is full for every thread of this container, not just this one.
@@ -99,6 +107,7 @@ class ActivityPoster:
             next_wait = self._policy.wait_before_retry(outcome, attempts)
             if next_wait is None:
                 return outcome, attempts
+            metrics.count(Metric.RETRIED)
             wait = next_wait
 
     def _report_refused_keys(self) -> None:
@@ -141,7 +150,20 @@ def _report_refused_keys(secret_id: str) -> None:
         )
 
 
+_FINAL_METRIC = {
+    Delivered: Metric.DELIVERED,
+    Rejected: Metric.REJECTED,
+    Unavailable: Metric.UNAVAILABLE,
+    Unauthorized: Metric.UNAUTHORIZED,
+}
+
+
 def _log_outcome(outcome: Outcome, seconds: float, attempts: int) -> None:
+    """One line per activity, and its final outcome as a metric (throttled answers are
+    counted as they happen, so a final 'throttled' adds nothing)."""
+    final = _FINAL_METRIC.get(type(outcome))
+    if final is not None:
+        metrics.count(final)
     fields: dict[str, Any] = {
         "outcome": outcome.kind.value,
         "latency_ms": round(seconds * 1000, 1),

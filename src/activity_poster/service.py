@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from activity_poster import metrics
 from activity_poster.deadline import NO_DEADLINE, Deadline
 from activity_poster.delivery import ActivityPoster
 from activity_poster.leadsquared.outcomes import Outcome
+from activity_poster.metrics import Metric
 from activity_poster.models import InvalidActivity, parse_activity
 from activity_poster.observability import logger
 
@@ -49,6 +51,7 @@ class ActivityService:
         key = activity.IdempotencyKey or key_hint or fingerprint(activity)
         outcome, replayed = self._idempotency.post(activity, key, deadline)
         if replayed:
+            metrics.count(Metric.DEDUPLICATED)
             logger.info(
                 "duplicate activity not posted again",
                 extra={

@@ -1,8 +1,7 @@
 """Checks on template.yaml and the sample events in events/.
 
-The template is parsed with a YAML loader that turns CloudFormation short tags (!Ref, !Sub,
-!If ...) into their long form, and a small evaluator resolves the intrinsic functions the
-template uses, so that properties can be checked for concrete parameter values.
+The template is read with the loader and evaluator in cfn.py; test_operations.py covers
+idempotency, FIFO, alarms, the dashboard and tracing.
 """
 
 from __future__ import annotations
@@ -13,22 +12,27 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE_PATH = ROOT / "template.yaml"
-EVENTS_DIR = ROOT / "events"
-ENV_FILE = EVENTS_DIR / "env.json"
+from tests.template.cfn import (
+    API,
+    DLQ,
+    ENV_FILE,
+    EVENTS_DIR,
+    FUNCTION,
+    QUEUE,
+    ROOT,
+    TEMPLATE_PATH,
+    Evaluator,
+    events_of_type,
+    function_grants,
+    function_property,
+    references,
+)
 
-FUNCTION = "ActivityPosterFunction"
-QUEUE = "ActivityQueue"
-DLQ = "ActivityDeadLetterQueue"
-API = "ActivityApi"
 FOURTEEN_DAYS = 14 * 24 * 60 * 60
 
 # Variables SAM CLI sets from the caller's AWS session rather than from the template.
@@ -39,147 +43,6 @@ SAM_LOCAL_AWS_VARIABLES = {
     "AWS_DEFAULT_REGION",
     "AWS_REGION",
 }
-
-
-# --- Loading -------------------------------------------------------------------------------
-
-
-class CfnLoader(yaml.SafeLoader):
-    """SafeLoader that understands CloudFormation's short-form intrinsic function tags."""
-
-
-def _construct_intrinsic(loader: CfnLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    elif isinstance(node, yaml.MappingNode):
-        value = loader.construct_mapping(node, deep=True)
-    else:
-        raise yaml.constructor.ConstructorError(None, None, f"unexpected node {node!r}")
-    if tag_suffix == "Ref":
-        return {"Ref": value}
-    if tag_suffix == "GetAtt" and isinstance(value, str):
-        resource, _, attribute = value.partition(".")
-        value = [resource, attribute]
-    if tag_suffix == "Condition":
-        return {"Condition": value}
-    return {f"Fn::{tag_suffix}": value}
-
-
-CfnLoader.add_multi_constructor("!", _construct_intrinsic)
-
-
-@pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
-    with TEMPLATE_PATH.open(encoding="utf-8") as handle:
-        # CfnLoader is a SafeLoader: no arbitrary Python objects.
-        return yaml.load(handle, Loader=CfnLoader)
-
-
-@pytest.fixture(scope="module")
-def resources(template: dict[str, Any]) -> dict[str, Any]:
-    return template["Resources"]
-
-
-@pytest.fixture(scope="module")
-def function(resources: dict[str, Any]) -> dict[str, Any]:
-    assert resources[FUNCTION]["Type"] == "AWS::Serverless::Function"
-    return resources[FUNCTION]
-
-
-def function_property(template: dict[str, Any], name: str) -> Any:
-    """A function property as deployed: the resource's own value, else the Globals one."""
-    own = template["Resources"][FUNCTION].get("Properties", {})
-    if name in own:
-        return own[name]
-    return template.get("Globals", {}).get("Function", {}).get(name)
-
-
-# --- A small evaluator for the intrinsic functions used in the template ---------------------
-
-
-class Evaluator:
-    def __init__(self, template: dict[str, Any], overrides: Mapping[str, Any] | None = None):
-        self.template = template
-        self.values: dict[str, Any] = {
-            name: spec.get("Default") for name, spec in template.get("Parameters", {}).items()
-        }
-        self.values.update(overrides or {})
-        self.values.update(
-            {
-                "AWS::Partition": "aws",
-                "AWS::Region": "us-east-1",
-                "AWS::AccountId": "123456789012",
-                "AWS::URLSuffix": "amazonaws.com",
-                "AWS::StackName": "leadsquared-activity-poster",
-            }
-        )
-
-    def condition(self, name: str) -> bool:
-        return bool(self.eval(self.template["Conditions"][name]))
-
-    def eval(self, node: Any) -> Any:
-        if isinstance(node, list):
-            return [self.eval(item) for item in node]
-        if not isinstance(node, dict):
-            return node
-        if len(node) != 1:
-            return {key: self.eval(value) for key, value in node.items()}
-        ((key, arg),) = node.items()
-        if key == "Ref":
-            if arg not in self.values:
-                raise KeyError(f"cannot resolve Ref {arg}")
-            return self.values[arg]
-        if key == "Condition":
-            return self.condition(arg)
-        if key == "Fn::Sub":
-            text, extra = (arg, {}) if isinstance(arg, str) else (arg[0], self.eval(arg[1]))
-            return re.sub(
-                r"\$\{([^}!]+)\}",
-                lambda m: str(extra.get(m.group(1), self.values.get(m.group(1), m.group(0)))),
-                text,
-            )
-        if key == "Fn::If":
-            name, when_true, when_false = arg
-            return self.eval(when_true if self.condition(name) else when_false)
-        if key == "Fn::Equals":
-            left, right = self.eval(arg)
-            return str(left) == str(right)
-        if key == "Fn::Not":
-            return not self.eval(arg[0])
-        if key == "Fn::And":
-            return all(self.eval(item) for item in arg)
-        if key == "Fn::Or":
-            return any(self.eval(item) for item in arg)
-        if key == "Fn::Select":
-            index, items = self.eval(arg)
-            return items[int(index)]
-        if key == "Fn::Split":
-            separator, text = self.eval(arg)
-            return str(text).split(separator)
-        if key == "Fn::Join":
-            separator, items = self.eval(arg)
-            return separator.join(str(item) for item in items)
-        if key == "Fn::FindInMap":
-            mapping, first, second = (str(part) for part in self.eval(arg))
-            return self.template["Mappings"][mapping][first][second]
-        return {key: self.eval(arg)}
-
-
-def references(node: Any, parameter: str) -> bool:
-    """Whether an expression depends on a parameter (Ref or ${...} in a Sub)."""
-    if isinstance(node, list):
-        return any(references(item, parameter) for item in node)
-    if isinstance(node, dict):
-        if node.get("Ref") == parameter:
-            return True
-        sub = node.get("Fn::Sub")
-        text = sub if isinstance(sub, str) else sub[0] if isinstance(sub, list) else None
-        if text is not None and "${" + parameter + "}" in text:
-            return True
-        return any(references(value, parameter) for value in node.values())
-    return False
 
 
 # --- Function ------------------------------------------------------------------------------
@@ -226,15 +89,58 @@ def test_handler_points_at_lambda_handler_in_src(template: dict[str, Any]) -> No
     assert attribute in defined, f"{module_file} does not define {attribute}"
 
 
-def test_environment_variables(template: dict[str, Any]) -> None:
+def test_environment_variables_come_from_parameters(template: dict[str, Any]) -> None:
     variables = function_property(template, "Environment")["Variables"]
-    assert variables["LEADSQUARED_API_URL"] == {"Ref": "LeadSquaredApiUrl"}
-    assert variables["LEADSQUARED_SECRET_ID"] == {"Ref": "LeadSquaredSecretId"}
-    assert variables["LEADSQUARED_RATE_LIMIT"] == {"Ref": "LeadSquaredRateLimit"}
-    assert variables["MAXIMUM_CONCURRENCY"] == {"Ref": "MaximumConcurrency"}
+    from_parameters = {
+        "LEADSQUARED_API_URL": "LeadSquaredApiUrl",
+        "LEADSQUARED_SECRET_ID": "LeadSquaredSecretId",
+        "LEADSQUARED_RATE_LIMIT": "LeadSquaredRateLimit",
+        "LEADSQUARED_BULK_RATE_LIMIT": "LeadSquaredBulkRateLimit",
+        # The plan's limits are divided between the containers the SQS poller may run.
+        "LEADSQUARED_CONTAINERS": "MaximumConcurrency",
+        "DELIVERY_MODE": "DeliveryMode",
+        "RETRY_BACKOFF_BASE_SECONDS": "RetryBackoffBaseSeconds",
+        "RETRY_BACKOFF_MAX_SECONDS": "RetryBackoffMaxSeconds",
+        "IDEMPOTENCY_EXPIRY_SECONDS": "IdempotencyWindowSeconds",
+        "POWERTOOLS_LOG_LEVEL": "LogLevel",
+    }
+    for variable, parameter in from_parameters.items():
+        assert variables[variable] == {"Ref": parameter}, variable
+        assert parameter in template["Parameters"], parameter
+
+
+def test_environment_variables_name_the_queues(template: dict[str, Any]) -> None:
+    variables = function_property(template, "Environment")["Variables"]
+    # Ref of an AWS::SQS::Queue is its URL.
+    assert variables["ACTIVITY_QUEUE_URL"] == {"Ref": QUEUE}
+    assert variables["DEAD_LETTER_QUEUE_URL"] == {"Ref": DLQ}
+
+
+def test_powertools_settings(template: dict[str, Any]) -> None:
+    variables = function_property(template, "Environment")["Variables"]
     assert variables["POWERTOOLS_SERVICE_NAME"] == "leadsquared-activity-poster"
     assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "LeadSquaredActivityPoster"
-    assert variables["POWERTOOLS_LOG_LEVEL"] == {"Ref": "LogLevel"}
+    # Responses and errors may carry personal data: never in traces.
+    assert variables["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
+    assert variables["POWERTOOLS_TRACER_CAPTURE_ERROR"] == "false"
+
+
+def test_environment_values_are_strings_for_every_parameter_choice(
+    template: dict[str, Any],
+) -> None:
+    # Lambda takes string values only; a bare YAML boolean or a null would fail the deploy.
+    choices = [
+        {},
+        {"FifoQueue": "true", "EnableIdempotency": "false", "EnableTracing": "true"},
+    ]
+    for overrides in choices:
+        variables = Evaluator(template, overrides).eval(
+            function_property(template, "Environment")["Variables"]
+        )
+        for name, value in variables.items():
+            assert value is not None, name
+            assert not isinstance(value, bool), name
+            assert isinstance(value, str | int | dict), name
 
 
 def test_deployed_environment_is_inert_for_local_only_variables(template: dict[str, Any]) -> None:
@@ -251,6 +157,11 @@ def test_parameter_defaults(template: dict[str, Any]) -> None:
     assert not re.fullmatch(pattern, "http://api-in21.leadsquared.com")
     assert not re.fullmatch(pattern, "https://api-in21.leadsquared.com/")
     assert parameters["LeadSquaredRateLimit"]["Default"] == "25/5s"
+    assert parameters["LeadSquaredBulkRateLimit"]["Default"] == "5/5s"
+    assert parameters["DeliveryMode"]["Default"] == "single"
+    assert sorted(parameters["DeliveryMode"]["AllowedValues"]) == ["auto", "bulk", "single"]
+    assert parameters["RetryBackoffBaseSeconds"]["Default"] == 30
+    assert parameters["RetryBackoffMaxSeconds"]["Default"] == 900
     assert parameters["LogLevel"]["Default"] == "INFO"
     assert parameters["MaxReceiveCount"]["Default"] == 5
     assert parameters["MaxReceiveCount"]["MinValue"] == 1
@@ -278,18 +189,6 @@ def test_log_group_keeps_function_logs_for_a_limited_time(resources: dict[str, A
 # --- Secrets Manager permissions -----------------------------------------------------------
 
 
-def _policy_statements(function: dict[str, Any]) -> list[dict[str, Any]]:
-    statements: list[dict[str, Any]] = []
-    for policy in function["Properties"].get("Policies", []):
-        if isinstance(policy, dict) and "Statement" in policy:
-            statements.extend(policy["Statement"])
-    return statements
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def test_no_broad_or_managed_secret_policies(function: dict[str, Any]) -> None:
     for policy in function["Properties"].get("Policies", []):
         if isinstance(policy, str):
@@ -297,12 +196,11 @@ def test_no_broad_or_managed_secret_policies(function: dict[str, Any]) -> None:
         elif isinstance(policy, dict) and "Statement" not in policy:
             # SAM policy templates such as AWSSecretsManagerGetSecretValuePolicy.
             assert not any("secret" in name.lower() for name in policy), policy
-    for statement in _policy_statements(function):
-        actions = [str(a) for a in _as_list(statement["Action"])]
-        assert "*" not in actions
-        if any(a.lower().startswith("secretsmanager:") for a in actions):
-            assert "secretsmanager:*" not in [a.lower() for a in actions]
-            for resource in _as_list(statement["Resource"]):
+    for grant in function_grants(function):
+        assert "*" not in grant.actions
+        if any(a.lower().startswith("secretsmanager:") for a in grant.actions):
+            assert "secretsmanager:*" not in [a.lower() for a in grant.actions]
+            for resource in grant.resources:
                 assert resource != "*"
 
 
@@ -310,15 +208,16 @@ def test_function_reads_exactly_the_configured_secret(
     template: dict[str, Any], function: dict[str, Any]
 ) -> None:
     grants = [
-        statement
-        for statement in _policy_statements(function)
-        if "secretsmanager:GetSecretValue" in _as_list(statement["Action"])
+        grant
+        for grant in function_grants(function)
+        if any(a.lower().startswith("secretsmanager:") for a in grant.actions)
     ]
     assert len(grants) == 1
     (grant,) = grants
-    assert grant.get("Effect") == "Allow"
-    assert _as_list(grant["Action"]) == ["secretsmanager:GetSecretValue"]
-    resources = _as_list(grant["Resource"])
+    assert grant.condition is None
+    assert grant.statement.get("Effect") == "Allow"
+    assert grant.actions == ["secretsmanager:GetSecretValue"]
+    resources = grant.resources
     assert len(resources) == 1
     assert references(resources[0], "LeadSquaredSecretId")
 
@@ -381,13 +280,8 @@ def test_every_allowed_function_timeout_keeps_the_visibility_rule(
 # --- SQS event source ----------------------------------------------------------------------
 
 
-def _events_of_type(function: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    events = function["Properties"].get("Events", {})
-    return [e["Properties"] for e in events.values() if e["Type"] == kind]
-
-
 def test_sqs_event_reports_partial_batch_failures(function: dict[str, Any]) -> None:
-    (sqs,) = _events_of_type(function, "SQS")
+    (sqs,) = events_of_type(function, "SQS")
     assert sqs["Queue"] == {"Fn::GetAtt": [QUEUE, "Arn"]}
     assert "ReportBatchItemFailures" in sqs["FunctionResponseTypes"]
 
@@ -395,7 +289,7 @@ def test_sqs_event_reports_partial_batch_failures(function: dict[str, Any]) -> N
 def test_sqs_event_concurrency_is_capped_by_parameter(
     template: dict[str, Any], function: dict[str, Any]
 ) -> None:
-    (sqs,) = _events_of_type(function, "SQS")
+    (sqs,) = events_of_type(function, "SQS")
     assert sqs["ScalingConfig"]["MaximumConcurrency"] == {"Ref": "MaximumConcurrency"}
     parameter = template["Parameters"]["MaximumConcurrency"]
     assert parameter["Default"] == 2
@@ -403,10 +297,19 @@ def test_sqs_event_concurrency_is_capped_by_parameter(
     assert parameter["MaxValue"] == 1000
 
 
-def test_sqs_event_batching_comes_from_parameters(function: dict[str, Any]) -> None:
-    (sqs,) = _events_of_type(function, "SQS")
+def test_sqs_event_batching_comes_from_parameters(
+    template: dict[str, Any], function: dict[str, Any]
+) -> None:
+    (sqs,) = events_of_type(function, "SQS")
     assert sqs["BatchSize"] == {"Ref": "BatchSize"}
-    assert sqs["MaximumBatchingWindowInSeconds"] == {"Ref": "MaximumBatchingWindowInSeconds"}
+    # FIFO queues do not support a batching window: it is left out for them.
+    assert sqs["MaximumBatchingWindowInSeconds"] == {
+        "Fn::If": ["IsFifo", {"Ref": "AWS::NoValue"}, {"Ref": "MaximumBatchingWindowInSeconds"}]
+    }
+    standard = Evaluator(template, {"FifoQueue": "false", "MaximumBatchingWindowInSeconds": 7})
+    assert standard.eval(sqs)["MaximumBatchingWindowInSeconds"] == 7
+    fifo = Evaluator(template, {"FifoQueue": "true", "MaximumBatchingWindowInSeconds": 7})
+    assert "MaximumBatchingWindowInSeconds" not in fifo.eval(sqs)
 
 
 # --- API -----------------------------------------------------------------------------------
@@ -425,13 +328,18 @@ def test_api_requires_an_api_key_with_a_throttled_usage_plan(resources: dict[str
     assert usage_plan["Throttle"]["BurstLimit"] == {"Ref": "ApiThrottleBurstLimit"}
 
 
-def test_post_activities_is_the_route(function: dict[str, Any]) -> None:
-    (route,) = _events_of_type(function, "Api")
-    assert route["RestApiId"] == {"Ref": API}
-    assert route["Path"] == "/activities"
-    assert route["Method"].lower() == "post"
-    # Must not opt out of the API-wide key requirement.
-    assert route.get("Auth", {}).get("ApiKeyRequired", True) is True
+def test_api_routes_are_post_activities_and_post_activities_batch(
+    function: dict[str, Any],
+) -> None:
+    routes = events_of_type(function, "Api")
+    assert sorted((route["Path"], route["Method"].lower()) for route in routes) == [
+        ("/activities", "post"),
+        ("/activities/batch", "post"),
+    ]
+    for route in routes:
+        assert route["RestApiId"] == {"Ref": API}
+        # Must not opt out of the API-wide key requirement.
+        assert route.get("Auth", {}).get("ApiKeyRequired", True) is True
 
 
 # --- Outputs -------------------------------------------------------------------------------
@@ -447,6 +355,8 @@ def test_outputs(template: dict[str, Any]) -> None:
     assert outputs["ApiKeyId"]["Value"] == {"Ref": f"{API}ApiKey"}
     api_url = Evaluator(template).eval(outputs["ApiUrl"]["Value"])
     assert api_url == f"https://${{{API}}}.execute-api.us-east-1.amazonaws.com/v1/activities"
+    batch_url = Evaluator(template).eval(outputs["BatchApiUrl"]["Value"])
+    assert batch_url == api_url + "/batch"
 
 
 # --- Events --------------------------------------------------------------------------------

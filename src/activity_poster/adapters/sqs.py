@@ -28,8 +28,10 @@ from aws_lambda_powertools.utilities.batch.base import BasePartialBatchProcessor
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from activity_poster import metrics
 from activity_poster.deadline import Deadline
 from activity_poster.leadsquared.outcomes import Delivered, Outcome, Rejected, Unavailable
+from activity_poster.metrics import Metric
 from activity_poster.models import InvalidActivity, decode_json
 from activity_poster.observability import logger
 from activity_poster.queues import DeadLetter, Queues, retry_delay
@@ -165,6 +167,7 @@ class SqsAdapter:
         )
         moved = self._queues.dead_letter(url, letter)
         if moved:
+            metrics.count(Metric.DEAD_LETTERED)
             logger.info(
                 "message moved to the dead-letter queue", extra={"error_type": outcome.error_type}
             )
