@@ -7,8 +7,6 @@ recorded: a failed attempt leaves no record, so the activity can be retried.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency import (
@@ -36,12 +34,6 @@ class _NotDelivered(Exception):
     def __init__(self, outcome: Outcome) -> None:
         self.outcome = outcome
         super().__init__(outcome.kind.value)
-
-
-def fingerprint(activity: Activity) -> str:
-    """The key of an activity sent without one: a hash of what would be posted."""
-    canonical = json.dumps(activity.to_leadsquared(), sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _mark_replayed(response: Any, idempotent_data: DataRecord) -> Any:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from activity_poster.credentials import KeyStore
 from activity_poster.delivery import ActivityPoster
+from activity_poster.intake import Intake
 from activity_poster.leadsquared.client import LeadSquaredClient
 from activity_poster.queues import Queues
 from activity_poster.ratelimit import RollingWindowLimiter
@@ -20,6 +21,8 @@ class Runtime:
     settings: Settings
     service: ActivityService
     queues: Queues
+    # The async API mode's way onto the queue; None when ACTIVITY_QUEUE_URL is not set.
+    intake: Intake | None = None
 
 
 @functools.cache
@@ -49,4 +52,6 @@ def get_runtime() -> Runtime:
         idempotency = IdempotentPoster(
             poster, settings.idempotency_table, settings.idempotency_expiry
         )
-    return Runtime(settings, ActivityService(poster, idempotency), Queues())
+    queues = Queues()
+    intake = Intake(queues, settings.activity_queue_url) if settings.activity_queue_url else None
+    return Runtime(settings, ActivityService(poster, idempotency), queues, intake)

@@ -46,9 +46,7 @@ class ActivityService:
             return self.refuse(error)
         if self._idempotency is None:
             return Result(self._poster.post(activity, deadline))
-        from activity_poster.idempotency import fingerprint
-
-        key = activity.IdempotencyKey or key_hint or fingerprint(activity)
+        key = activity.IdempotencyKey or key_hint or activity.fingerprint()
         outcome, replayed = self._idempotency.post(activity, key, deadline)
         if replayed:
             metrics.count(Metric.DEDUPLICATED)

@@ -39,6 +39,7 @@ class Settings:
     idempotency_table: str | None = None
     idempotency_expiry: int = 86400
     dead_letter_queue_url: str | None = None
+    activity_queue_url: str | None = None
     retry_backoff_base: int = 30
     retry_backoff_max: int = 900
 
@@ -67,6 +68,7 @@ class Settings:
             idempotency_table=env.get("IDEMPOTENCY_TABLE_NAME", "").strip() or None,
             idempotency_expiry=_positive_int(env, "IDEMPOTENCY_EXPIRY_SECONDS", 86400),
             dead_letter_queue_url=env.get("DEAD_LETTER_QUEUE_URL", "").strip() or None,
+            activity_queue_url=env.get("ACTIVITY_QUEUE_URL", "").strip() or None,
             retry_backoff_base=_positive_int(env, "RETRY_BACKOFF_BASE_SECONDS", 30),
             retry_backoff_max=_positive_int(env, "RETRY_BACKOFF_MAX_SECONDS", 900),
         )

@@ -10,6 +10,10 @@
 | throttled                       | 429 + Retry-After |
 | keys refused / LeadSquared down | 502    |
 | LeadSquared timed out           | 504    |
+
+With `Prefer: respond-async` it validates the activity, puts it on the queue and answers 202
+with the message id. `POST /activities/batch` does the same for up to 25 activities and
+answers per item.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from activity_poster.credentials import CredentialsError
 from activity_poster.deadline import Deadline
 from activity_poster.delivery import VALIDATION_ERROR
+from activity_poster.intake import Intake
 from activity_poster.leadsquared.outcomes import (
     Delivered,
     Outcome,
@@ -40,13 +45,15 @@ from activity_poster.leadsquared.outcomes import (
     Unauthorized,
     Unavailable,
 )
-from activity_poster.models import InvalidActivity, decode_json
+from activity_poster.models import Activity, InvalidActivity, decode_json, parse_activity
 from activity_poster.observability import logger
-from activity_poster.runtime import get_runtime
-from activity_poster.service import ActivityService, Result
+from activity_poster.runtime import Runtime, get_runtime
+from activity_poster.service import Result
 from activity_poster.settings import ConfigurationError
 
 ACTIVITIES_PATH = "/activities"
+BATCH_PATH = "/activities/batch"
+MAX_BATCH_ITEMS = 25
 IDEMPOTENCY_HEADER = "idempotency-key"
 # API Gateway gives up on an integration after 29 s; answer before it does.
 API_DEADLINE_SECONDS = 27.0
@@ -122,6 +129,11 @@ def outcome_response(outcome: Outcome) -> Response[Any]:
             )
 
 
+class _Answer(Exception):
+    def __init__(self, response: Response[Any]) -> None:
+        self.response = response
+
+
 def _is_json(content_type: str | None) -> bool:
     if not content_type:
         return True  # no header at all: the body is taken as JSON and validated as such
@@ -129,37 +141,127 @@ def _is_json(content_type: str | None) -> bool:
     return media_type == "application/json" or media_type.endswith("+json")
 
 
+def wants_async(prefer: str | None) -> bool:
+    """RFC 7240: `Prefer: respond-async` (possibly among other preferences)."""
+    tokens = (part.split("=", 1)[0].strip().lower() for part in (prefer or "").split(","))
+    return "respond-async" in tokens
+
+
+def _intake(runtime: Runtime) -> Intake:
+    if runtime.intake is None:
+        raise ConfigurationError("ACTIVITY_QUEUE_URL is not set: the async mode needs the queue")
+    return runtime.intake
+
+
+def enqueue_one(runtime: Runtime, data: Any, key: str | None) -> Response[Any]:
+    try:
+        activity = parse_activity(data)
+    except InvalidActivity as error:
+        return result_response(runtime.service.refuse(error))
+    [queued] = _intake(runtime).enqueue([(data, activity, key)])
+    if queued.message_id is None:
+        return json_response(
+            HTTPStatus.SERVICE_UNAVAILABLE,
+            {"message": "could not queue the activity; retry", "reason": queued.error},
+            headers={"Retry-After": "1"},
+        )
+    return json_response(
+        HTTPStatus.ACCEPTED,
+        {"status": "queued", "messageId": queued.message_id},
+        headers={"Preference-Applied": "respond-async"},
+    )
+
+
+def enqueue_batch(runtime: Runtime, data: Any) -> Response[Any]:
+    """Each item is validated on its own; the valid ones are queued. 202 when any was."""
+    items = data.get("activities") if isinstance(data, dict) else data
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH_ITEMS:
+        return json_response(
+            HTTPStatus.BAD_REQUEST,
+            {
+                "message": f"the body must be a JSON array of 1 to {MAX_BATCH_ITEMS} activities "
+                'or {"activities": [...]}'
+            },
+        )
+    results: list[dict[str, Any]] = [{} for _ in items]
+    valid: list[tuple[int, Any, Activity]] = []
+    for index, item in enumerate(items):
+        try:
+            valid.append((index, item, parse_activity(item)))
+        except InvalidActivity as error:
+            refused = runtime.service.refuse(error).outcome
+            errors = list(getattr(refused, "field_errors", ()))
+            results[index] = {"index": index, "status": "invalid", "errors": errors}
+    if valid:
+        queued = _intake(runtime).enqueue([(item, activity, None) for _, item, activity in valid])
+        for (index, _, _), outcome in zip(valid, queued, strict=True):
+            results[index] = (
+                {"index": index, "status": "queued", "messageId": outcome.message_id}
+                if outcome.message_id
+                else {"index": index, "status": "failed", "error": outcome.error}
+            )
+    counts = {
+        status: sum(r["status"] == status for r in results)
+        for status in ("queued", "invalid", "failed")
+    }
+    if counts["queued"]:
+        status = HTTPStatus.ACCEPTED
+    elif counts["failed"]:
+        status = HTTPStatus.SERVICE_UNAVAILABLE
+    else:
+        status = HTTPStatus.BAD_REQUEST
+    return json_response(status, {**counts, "results": results})
+
+
 def _build(
-    resolver_class: type[ApiGatewayResolver], service: Callable[[], ActivityService]
+    resolver_class: type[ApiGatewayResolver], runtime: Callable[[], Runtime]
 ) -> ApiGatewayResolver:
     app = resolver_class()
 
-    @app.post(ACTIVITIES_PATH)
-    def post_activity() -> Response[Any]:
+    def json_body() -> Any:
+        """The decoded JSON body; raises _Answer for a wrong content type or invalid JSON."""
         event = app.current_event
         logger.set_correlation_id(event.raw_event.get("requestContext", {}).get("requestId"))
         if not _is_json(event.headers.get("content-type")):
-            return json_response(
-                HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-                {"message": "Content-Type must be application/json"},
+            raise _Answer(
+                json_response(
+                    HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                    {"message": "Content-Type must be application/json"},
+                )
             )
         try:
-            data = decode_json(event.decoded_body)
+            return decode_json(event.decoded_body)
         except InvalidActivity as error:
-            return result_response(service().refuse(error))
+            raise _Answer(result_response(runtime().service.refuse(error))) from None
+
+    @app.post(ACTIVITIES_PATH)
+    def post_activity() -> Response[Any]:
+        data = json_body()
+        headers = app.current_event.headers
+        key_hint = headers.get(IDEMPOTENCY_HEADER)
+        if wants_async(headers.get("prefer")):
+            return enqueue_one(runtime(), data, key_hint)
         deadline = Deadline.from_context(app.lambda_context, cap_seconds=API_DEADLINE_SECONDS)
-        activities = service()
-        activities.begin_invocation(app.lambda_context)
-        key_hint = event.headers.get(IDEMPOTENCY_HEADER)
-        return result_response(activities.submit(data, key_hint=key_hint, deadline=deadline))
+        service = runtime().service
+        service.begin_invocation(app.lambda_context)
+        return result_response(service.submit(data, key_hint=key_hint, deadline=deadline))
+
+    @app.post(BATCH_PATH)
+    def post_batch() -> Response[Any]:
+        return enqueue_batch(runtime(), json_body())
 
     @app.route(ACTIVITIES_PATH, method=_OTHER_METHODS)
+    @app.route(BATCH_PATH, method=_OTHER_METHODS)
     def other_method() -> Response[Any]:
         return json_response(
             HTTPStatus.METHOD_NOT_ALLOWED,
-            {"message": f"method not allowed on {ACTIVITIES_PATH}; use POST"},
+            {"message": "method not allowed; use POST"},
             headers={"Allow": "POST"},
         )
+
+    @app.exception_handler(_Answer)  # type: ignore[untyped-decorator]
+    def answer(early: _Answer) -> Response[Any]:
+        return early.response
 
     @app.not_found
     def not_found(_: NotFoundError) -> Response[Any]:
@@ -186,11 +288,11 @@ def _build(
 class ApiAdapter:
     """One resolver per event format; all share the same routes."""
 
-    def __init__(self, service: Callable[[], ActivityService]) -> None:
+    def __init__(self, runtime: Callable[[], Runtime]) -> None:
         self._resolvers: dict[str, ApiGatewayResolver] = {
-            "api_v1": _build(APIGatewayRestResolver, service),
-            "api_v2": _build(APIGatewayHttpResolver, service),
-            "function_url": _build(LambdaFunctionUrlResolver, service),
+            "api_v1": _build(APIGatewayRestResolver, runtime),
+            "api_v2": _build(APIGatewayHttpResolver, runtime),
+            "function_url": _build(LambdaFunctionUrlResolver, runtime),
         }
 
     def handle(self, kind: str, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -216,5 +318,5 @@ _adapter: ApiAdapter | None = None
 def api_adapter() -> ApiAdapter:
     global _adapter
     if _adapter is None:
-        _adapter = ApiAdapter(lambda: get_runtime().service)
+        _adapter = ApiAdapter(get_runtime)
     return _adapter

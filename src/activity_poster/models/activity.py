@@ -7,6 +7,8 @@ unknown key, so that a typo is an error rather than a silently dropped value.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Self
@@ -193,3 +195,9 @@ class Activity(BaseModel):
     def to_leadsquared(self) -> dict[str, Any]:
         """The request body for ProspectActivity.svc/Create: set fields only, canonical names."""
         return self.model_dump(exclude_none=True, exclude={"IdempotencyKey"})
+
+    def fingerprint(self) -> str:
+        """Names an activity sent without an idempotency key: a hash of what would be posted,
+        so the same activity written two ways (say, two time zones) has one fingerprint."""
+        canonical = json.dumps(self.to_leadsquared(), sort_keys=True, separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
