@@ -8,9 +8,11 @@ PYTHON ?= $(shell for p in "$(PYENV_313)/python3.13" "$$(command -v python3.13)"
              if [ -n "$$p" ] && [ -x "$$p" ]; then echo "$$p"; break; fi; done)
 VENV := .venv
 PY := $(VENV)/bin/python
-# SAM CLI pins its own boto3 and cfn-lint, so it lives in a venv of its own.
+# SAM CLI and checkov pin their own boto3 and cfn-lint, so each lives in a venv of its own.
 SAM_VENV := .tools/sam
 SAM := $(SAM_VENV)/bin/sam
+CHECKOV_VENV := .tools/checkov
+RUN := PYTHONPATH=src:emulator:. $(PY)
 # `sam build` looks for python3.13 on PATH.
 export PATH := $(if $(PYENV_313),$(PYENV_313):,)$(PATH)
 EVENT ?= events/sqs-batch-valid.json
@@ -23,6 +25,9 @@ help:
 	@echo "make build   sam build, with compiled bytecode"
 	@echo "make invoke  sam local invoke -e \$$EVENT (needs Docker)"
 	@echo "make deploy  sam deploy --guided"
+	@echo "make serve   a local HTTP API on :3000 for the same handler (no Docker)"
+	@echo "make redrive list the DLQ by failure reason, then move it back (STACK=name)"
+	@echo "make bench   throughput, cold start, CPU and memory against the emulator"
 
 $(VENV)/.installed: requirements-dev.txt src/requirements.txt
 	@test -x "$(PY)" || "$(PYTHON)" -m venv $(VENV)
@@ -35,25 +40,43 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/pip install -q --disable-pip-version-check aws-sam-cli
 	@touch $@
 
+$(CHECKOV_VENV)/.installed:
+	@test -x "$(CHECKOV_VENV)/bin/python" || "$(PYTHON)" -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q --disable-pip-version-check checkov
+	@touch $@
+
 .PHONY: venv
 venv: $(VENV)/.installed
 
 .PHONY: local
 local: $(VENV)/.installed
-	PYTHONPATH=src:emulator:. $(PY) -m localrun
+	$(RUN) -m localrun
+
+.PHONY: serve
+serve: $(VENV)/.installed
+	$(RUN) -m localrun.serve --port 3000
+
+.PHONY: redrive
+redrive: $(VENV)/.installed
+	$(RUN) -m operations.redrive $(if $(STACK),--stack $(STACK),) $(REDRIVE_ARGS)
+
+.PHONY: bench
+bench: $(VENV)/.installed
+	$(RUN) -m bench
 
 .PHONY: test
 test: $(VENV)/.installed
 	$(PY) -m pytest -q
 
 .PHONY: lint
-lint: $(VENV)/.installed $(SAM_VENV)/.installed
+lint: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM) validate --lint
 	AWS_DEFAULT_REGION=us-east-1 $(SAM) validate --region us-east-1
+	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --skip-download --quiet --compact
 
 .PHONY: build
 build: $(SAM_VENV)/.installed
