@@ -2,17 +2,20 @@
 
 Throttled and unavailable calls are tried again while the invocation has time for it; a
 call never starts unless the time left covers its longest possible duration. A 401 re-reads
-the secret once, in case the keys were rotated.
+the secret once, in case the keys were rotated. Activities go one per call, or, in bulk and
+auto modes, up to 25 per call through the bulk endpoint, which has a budget of its own.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from activity_poster import metrics
-from activity_poster.credentials import KeyStore
+from activity_poster.bulk_delivery import BulkCollector
+from activity_poster.credentials import ApiKeys, KeyStore
 from activity_poster.deadline import NO_DEADLINE, Deadline
 from activity_poster.leadsquared.client import LeadSquaredClient
 from activity_poster.leadsquared.outcomes import (
@@ -32,6 +35,14 @@ from activity_poster.retry import RetryPolicy
 VALIDATION_ERROR = "InvalidActivity"
 OUT_OF_TIME = "not enough time left in this invocation for another call"
 
+T = TypeVar("T")
+
+
+class DeliveryMode(StrEnum):
+    SINGLE = "single"  # one activity per call
+    BULK = "bulk"  # activities with a lead id through the bulk endpoint
+    AUTO = "auto"  # single calls while their budget has room, bulk for the rest
+
 
 def rejected_input(error: InvalidActivity) -> Rejected:
     return Rejected(
@@ -48,6 +59,9 @@ class ActivityPoster:
         limiter: RollingWindowLimiter | None = None,
         policy: RetryPolicy | None = None,
         call_budget: float = 0.0,
+        mode: DeliveryMode = DeliveryMode.SINGLE,
+        bulk_limiter: RollingWindowLimiter | None = None,
+        bulk_linger: float = 0.05,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._client = client
@@ -55,8 +69,18 @@ class ActivityPoster:
         self._limiter = limiter
         self._policy = policy or RetryPolicy()
         self._call_budget = call_budget
+        self._mode = mode
         self._sleep = sleep
         self._refusal_reported_at = -60.0
+        self._bulk = (
+            None
+            if mode is DeliveryMode.SINGLE
+            else BulkCollector(self._client, self.call_with_retries, bulk_limiter, bulk_linger)
+        )
+
+    @property
+    def mode(self) -> DeliveryMode:
+        return self._mode
 
     def deliver(self, data: Any, deadline: Deadline = NO_DEADLINE) -> Outcome:
         """Validate `data` (a decoded JSON value) and post it; invalid input is Rejected."""
@@ -74,39 +98,79 @@ class ActivityPoster:
 
     def post(self, activity: Activity, deadline: Deadline = NO_DEADLINE) -> Outcome:
         started = time.perf_counter()
-        outcome, attempts = self._post_with_retries(activity.to_leadsquared(), deadline)
-        _log_outcome(outcome, time.perf_counter() - started, attempts)
+        body = activity.to_leadsquared()
+        reserved = False
+        if self._bulk is not None and activity.bulk_eligible:
+            reserved = self._reserve_single_slot()
+        if self._bulk is not None and activity.bulk_eligible and not reserved:
+            outcome, attempts = self._bulk.post(body, deadline)
+            via = "bulk"
+        else:
+            outcome, attempts = self.call_with_retries(
+                lambda keys: self._client.create_activity(body, keys),
+                self._limiter,
+                deadline,
+                slot_reserved=reserved,
+            )
+            via = "single"
+        _log_outcome(outcome, time.perf_counter() - started, attempts, via)
         return outcome
 
-    def _post_with_retries(self, body: dict[str, Any], deadline: Deadline) -> tuple[Outcome, int]:
+    def _reserve_single_slot(self) -> bool:
+        """Auto mode: a single call goes when the single budget has a slot free right now,
+        and takes it at once, so that a burst of threads cannot all claim the same slot."""
+        if self._mode is not DeliveryMode.AUTO or self._limiter is None:
+            return False
+        return self._limiter.try_acquire()
+
+    def call_with_retries(
+        self,
+        call: Callable[[ApiKeys], T | Outcome],
+        limiter: RollingWindowLimiter | None,
+        deadline: Deadline,
+        *,
+        slot_reserved: bool = False,
+    ) -> tuple[T | Outcome, int]:
+        """Run `call` until it gives a final answer, the attempts run out or time does.
+
+        `call` returns an outcome for the whole call; anything that is not a Throttled,
+        Unavailable or Unauthorized outcome is final (a Delivered, a Rejected, or the
+        per-row answer of a bulk call).
+        """
         keys = self._keys.get()
         attempts = 0
-        outcome: Outcome = Unavailable(OUT_OF_TIME, may_have_committed=False, deferred=True)
+        result: T | Outcome = Unavailable(OUT_OF_TIME, may_have_committed=False, deferred=True)
         wait = 0.0
         while True:
-            if not self._start_allowed(deadline, wait):
-                return outcome, attempts
+            if slot_reserved:
+                slot_reserved = False  # the first attempt's slot is already taken
+                if not deadline.allows(self._call_budget):
+                    return result, attempts
+            elif not self._start_allowed(limiter, deadline, wait):
+                return result, attempts
             sent = time.perf_counter()
-            outcome = self._client.create_activity(body, keys)
+            result = call(keys)
             attempts += 1
-            if not (isinstance(outcome, Unavailable) and outcome.timed_out):
+            if not (isinstance(result, Unavailable) and result.timed_out):
                 metrics.upstream_latency((time.perf_counter() - sent) * 1000)
-            if isinstance(outcome, Throttled):
-                metrics.count(Metric.THROTTLED)
-            if isinstance(outcome, Unauthorized):
+            if isinstance(result, Unauthorized):
                 fresh = self._keys.after_refusal(keys)
                 if fresh is None:
                     self._report_refused_keys()
-                    return outcome, attempts
+                    return result, attempts
                 keys, wait = fresh, 0.0
                 metrics.count(Metric.RETRIED)
                 continue
-            if isinstance(outcome, Throttled) and self._limiter is not None:
-                # The window is full for every thread of this container, not just this one.
-                self._limiter.pause(self._policy.throttle_window_seconds)
-            next_wait = self._policy.wait_before_retry(outcome, attempts)
+            if not isinstance(result, Throttled | Unavailable):
+                return result, attempts
+            if isinstance(result, Throttled):
+                metrics.count(Metric.THROTTLED)
+                if limiter is not None:
+                    # The window is full for every thread of this container, not just this one.
+                    limiter.pause(self._policy.throttle_window_seconds)
+            next_wait = self._policy.wait_before_retry(result, attempts)
             if next_wait is None:
-                return outcome, attempts
+                return result, attempts
             metrics.count(Metric.RETRIED)
             wait = next_wait
 
@@ -123,31 +187,17 @@ class ActivityPoster:
             extra={"secret_id": secret_id},
         )
 
-    def _start_allowed(self, deadline: Deadline, wait: float) -> bool:
+    def _start_allowed(
+        self, limiter: RollingWindowLimiter | None, deadline: Deadline, wait: float
+    ) -> bool:
         """Wait `wait`, then take a rate-limit slot; False if the deadline comes first."""
         if not deadline.allows(wait + self._call_budget):
             return False
         if wait > 0:
             self._sleep(wait)
-        if self._limiter is None:
+        if limiter is None:
             return True
-        return self._limiter.acquire(deadline.latest_start(self._call_budget))
-
-
-_refused_reported_at = -1e9
-
-
-def _report_refused_keys(secret_id: str) -> None:
-    """One clear line, at most once a minute, when the keys in the secret are refused."""
-    global _refused_reported_at
-    if time.monotonic() - _refused_reported_at >= 60:
-        _refused_reported_at = time.monotonic()
-        logger.error(
-            "LeadSquared refuses the access keys (HTTP 401), also after re-reading the secret: "
-            f"check the keys in secret {secret_id!r} and that LEADSQUARED_API_URL is your "
-            "tenant's API host",
-            extra={"secret_id": secret_id},
-        )
+        return limiter.acquire(deadline.latest_start(self._call_budget))
 
 
 _FINAL_METRIC = {
@@ -158,7 +208,7 @@ _FINAL_METRIC = {
 }
 
 
-def _log_outcome(outcome: Outcome, seconds: float, attempts: int) -> None:
+def _log_outcome(outcome: Outcome, seconds: float, attempts: int, via: str | None = None) -> None:
     """One line per activity, and its final outcome as a metric (throttled answers are
     counted as they happen, so a final 'throttled' adds nothing)."""
     final = _FINAL_METRIC.get(type(outcome))
@@ -169,6 +219,8 @@ def _log_outcome(outcome: Outcome, seconds: float, attempts: int) -> None:
         "latency_ms": round(seconds * 1000, 1),
         "attempts": attempts,
     }
+    if via is not None:
+        fields["via"] = via
     if isinstance(outcome, Delivered):
         fields["activity_id"] = outcome.activity_id
         logger.info("activity delivered", extra=fields)

@@ -30,6 +30,8 @@ class DeadLetter:
     receive_count: str
     source_queue: str
     message_group_id: str | None = None
+    # Kept so that a redriven message is still deduplicated under the caller's key.
+    idempotency_key: str | None = None
 
 
 def retry_delay(receive_count: int, base: int, cap: int, rng: random.Random | None = None) -> int:
@@ -73,6 +75,7 @@ class Queues:
             "ReceiveCount": letter.receive_count,
             "FailedAt": datetime.now(UTC).isoformat(timespec="seconds"),
             "SourceQueue": letter.source_queue,
+            "IdempotencyKey": letter.idempotency_key or "",
         }
         request: dict[str, Any] = {
             "QueueUrl": queue_url,

@@ -82,6 +82,16 @@ class RollingWindowLimiter:
                     return False
             self._sleep(ready - now)
 
+    def try_acquire(self) -> bool:
+        """Take a slot only if one is free right now; never waits."""
+        with self._lock:
+            now = self._clock()
+            full = len(self._starts) == self.limit.calls and self._starts[0] + self._span > now
+            if self._paused_until > now or full:
+                return False
+            self._starts.append(now)
+            return True
+
     def pause(self, seconds: float) -> None:
         """Hold every caller back, for example after LeadSquared answered 'throttled'."""
         with self._lock:

@@ -6,11 +6,11 @@ import functools
 from dataclasses import dataclass
 
 from activity_poster.credentials import KeyStore
-from activity_poster.delivery import ActivityPoster
+from activity_poster.delivery import ActivityPoster, DeliveryMode
 from activity_poster.intake import Intake
 from activity_poster.leadsquared.client import LeadSquaredClient
 from activity_poster.queues import Queues
-from activity_poster.ratelimit import RollingWindowLimiter
+from activity_poster.ratelimit import RateLimit, RollingWindowLimiter
 from activity_poster.retry import LEADSQUARED_WINDOW_SECONDS, RetryPolicy
 from activity_poster.service import ActivityService
 from activity_poster.settings import Settings
@@ -25,24 +25,35 @@ class Runtime:
     intake: Intake | None = None
 
 
+def _limiter(limit: RateLimit | None, margin: float) -> RollingWindowLimiter | None:
+    return RollingWindowLimiter(limit, margin_seconds=margin) if limit else None
+
+
 @functools.cache
 def get_runtime() -> Runtime:
     """Built on first use, so a configuration error is reported by the invocation that hit it."""
     settings = Settings.from_env()
     client = LeadSquaredClient(
         settings.create_activity_url,
+        bulk_url=settings.bulk_activity_url,
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
+        max_connections=settings.workers,
     )
     keys = KeyStore(settings.secret_id, max_age=settings.secret_max_age)
     limit = settings.rate_limit
-    limiter = RollingWindowLimiter(limit, margin_seconds=settings.rate_margin) if limit else None
     policy = RetryPolicy(
         max_attempts=settings.max_attempts,
         throttle_window_seconds=limit.window_seconds if limit else LEADSQUARED_WINDOW_SECONDS,
     )
     poster = ActivityPoster(
-        client, keys, limiter=limiter, policy=policy, call_budget=settings.call_budget
+        client,
+        keys,
+        limiter=_limiter(limit, settings.rate_margin),
+        policy=policy,
+        call_budget=settings.call_budget,
+        mode=DeliveryMode(settings.delivery_mode),
+        bulk_limiter=_limiter(settings.bulk_rate_limit, settings.rate_margin),
     )
     idempotency = None
     if settings.idempotency_table:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from activity_poster.ratelimit import RateLimit
 
 CREATE_ACTIVITY_PATH = "/v2/ProspectActivity.svc/Create"
+BULK_ACTIVITY_PATH = "/v2/ProspectActivity.svc/Bulk/CustomActivity/Add/ByLeadId"
 # A DNS name or an IP address (IPv6 without its brackets, as urlsplit gives it).
 _HOST_RE = re.compile(r"^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|[0-9A-Fa-f:.]+)$")
 
@@ -33,6 +34,10 @@ class Settings:
     secret_max_age: int = 300
     # This container's share of the plan's limit; None: no client-side pacing.
     rate_limit: RateLimit | None = None
+    bulk_rate_limit: RateLimit | None = None
+    delivery_mode: str = "single"
+    # Deliveries in flight at once within a batch; the rate limiter decides when each goes.
+    workers: int = 10
     rate_margin: float = 0.1
     max_attempts: int = 3
     deadline_margin: float = 1.0
@@ -48,6 +53,10 @@ class Settings:
         return self.api_url + CREATE_ACTIVITY_PATH
 
     @property
+    def bulk_activity_url(self) -> str:
+        return self.api_url + BULK_ACTIVITY_PATH
+
+    @property
     def call_budget(self) -> float:
         """The longest one call can take, plus a margin: no call starts with less time left."""
         return self.connect_timeout + self.read_timeout + self.deadline_margin
@@ -61,7 +70,10 @@ class Settings:
             connect_timeout=_positive_float(env, "LEADSQUARED_CONNECT_TIMEOUT", 3.05),
             read_timeout=_positive_float(env, "LEADSQUARED_READ_TIMEOUT", 10.0),
             secret_max_age=_positive_int(env, "LEADSQUARED_SECRET_MAX_AGE", 300),
-            rate_limit=_rate_limit_share(env),
+            rate_limit=_rate_limit_share(env, "LEADSQUARED_RATE_LIMIT"),
+            bulk_rate_limit=_rate_limit_share(env, "LEADSQUARED_BULK_RATE_LIMIT"),
+            delivery_mode=_choice(env, "DELIVERY_MODE", ("single", "bulk", "auto"), "single"),
+            workers=_positive_int(env, "DELIVERY_WORKERS", 10),
             rate_margin=_positive_float(env, "LEADSQUARED_RATE_MARGIN_SECONDS", 0.1),
             max_attempts=_positive_int(env, "LEADSQUARED_MAX_ATTEMPTS", 3),
             deadline_margin=_positive_float(env, "DEADLINE_MARGIN_SECONDS", 1.0),
@@ -105,23 +117,30 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
-def _rate_limit_share(env: Mapping[str, str]) -> RateLimit | None:
+def _rate_limit_share(env: Mapping[str, str], name: str) -> RateLimit | None:
     """The plan's limit divided among the containers that share it."""
-    raw = env.get("LEADSQUARED_RATE_LIMIT", "").strip()
+    raw = env.get(name, "").strip()
     if not raw or raw.lower() == "none":
         return None
     try:
         plan = RateLimit.parse(raw)
     except ValueError as error:
-        raise ConfigurationError(f"LEADSQUARED_RATE_LIMIT: {error}") from None
+        raise ConfigurationError(f"{name}: {error}") from None
     containers = _positive_int(env, "LEADSQUARED_CONTAINERS", 1)
     try:
         return plan.share(containers)
     except ValueError as error:
         raise ConfigurationError(
-            f"LEADSQUARED_CONTAINERS and LEADSQUARED_RATE_LIMIT: {error}; lower the maximum "
+            f"LEADSQUARED_CONTAINERS and {name}: {error}; lower the maximum "
             "concurrency or raise the plan's limit"
         ) from None
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = env.get(name, "").strip().lower() or default
+    if value not in allowed:
+        raise ConfigurationError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:

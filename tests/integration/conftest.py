@@ -36,6 +36,9 @@ def function_env(
     env = stack.function_env()
     # LeadSquared's 5-second window, shortened so that waiting out a throttle takes 0.2 s.
     env["LEADSQUARED_RATE_LIMIT"] = "1000/0.2s"
+    # One delivery at a time, so that injected faults meet messages in a known order;
+    # test_concurrency.py turns the pool on.
+    env["DELIVERY_WORKERS"] = "1"
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     get_runtime.cache_clear()

@@ -74,6 +74,9 @@ def test_rejected_messages_go_to_the_dlq_with_the_reason_and_are_acknowledged(
         activity(RelatedProspectId=UNKNOWN_LEAD_ID),
         "not json",
     )
+    event["Records"][3]["messageAttributes"] = {
+        "IdempotencyKey": {"stringValue": "order-7", "dataType": "String"}
+    }
 
     answer = invoke(event)
 
@@ -89,6 +92,7 @@ def test_rejected_messages_go_to_the_dlq_with_the_reason_and_are_acknowledged(
     assert letters["msg-2"][1]["ErrorType"] == "MXInvalidEntityException"
     assert "does not exist" in letters["msg-2"][1]["ErrorMessage"]
     assert {"ReceiveCount", "FailedAt", "SourceQueue"} <= set(letters["msg-3"][1])
+    assert letters["msg-3"][1]["IdempotencyKey"] == "order-7"
     assert len(emulator.created) == 1
 
 

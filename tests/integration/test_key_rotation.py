@@ -38,9 +38,13 @@ def test_rotated_keys_are_picked_up_after_one_401(
         restore(stack, secret_id)
 
     assert failed_ids(answer) == []
-    statuses = [r.status for r in emulator.received]
-    assert statuses == [200, 401, 200, 200]
-    assert emulator.received[2].header("x-lsq-accesskey") == NEW_ACCESS
+    first, *rotated = emulator.received
+    assert first.status == 200
+    # Both messages may meet the old keys before one of them re-reads the secret.
+    assert 1 <= [r.status for r in rotated].count(401) <= 2
+    accepted = [r for r in rotated if r.status == 200]
+    assert len(accepted) == 2
+    assert {r.header("x-lsq-accesskey") for r in accepted} == {NEW_ACCESS}
 
 
 def test_lasting_401_fails_the_message_with_one_clear_line(

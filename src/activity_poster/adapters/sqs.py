@@ -15,6 +15,8 @@ rest of its message group in the batch; other groups go on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +32,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from activity_poster import metrics
 from activity_poster.deadline import Deadline
+from activity_poster.leadsquared.bulk import MAX_ROWS
 from activity_poster.leadsquared.outcomes import Delivered, Outcome, Rejected, Unavailable
 from activity_poster.metrics import Metric
 from activity_poster.models import InvalidActivity, decode_json
@@ -86,6 +89,7 @@ def _text(mapping: Any, *path: str) -> str | None:
 class _BatchState:
     """What the record handler learned, for the work done after the batch."""
 
+    # Written from several delivery threads: dict assignment of distinct keys is atomic.
     delays: dict[str, int] = field(default_factory=dict)
 
 
@@ -102,7 +106,7 @@ class SqsAdapter:
         state = _BatchState()
 
         def handle_record(record: SQSRecord) -> str | None:
-            logger.append_keys(message_id=record.message_id)
+            logger.thread_safe_append_keys(message_id=record.message_id)
             try:
                 return self._handle_record(record, deadline, state)
             except NotDelivered:
@@ -111,19 +115,21 @@ class SqsAdapter:
                 logger.exception("unexpected error while handling the message")
                 raise
             finally:
-                logger.remove_keys(["message_id"])
+                logger.thread_safe_remove_keys(["message_id"])
 
         fifo = any(str(r.get("eventSourceARN", "")).endswith(".fifo") for r in records)
-        processor: BasePartialBatchProcessor = (
-            SqsFifoPartialProcessor(skip_group_on_error=True)
-            if fifo
+        if fifo:
+            # Order within a message group matters more than speed: one at a time.
+            processor: BasePartialBatchProcessor = SqsFifoPartialProcessor(skip_group_on_error=True)
+            record_handler: Callable[[SQSRecord], str | None] = handle_record
+        else:
             # An all-failed batch is answered with every messageId rather than raised: the
             # outcome is the same for SQS, and the function does not report itself broken.
-            else BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
-        )
+            processor = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
+            record_handler = self._in_parallel(records, handle_record)
         answer = process_partial_response(
             event={"Records": records},
-            record_handler=handle_record,
+            record_handler=record_handler,
             processor=processor,
             context=context,
         )
@@ -131,6 +137,28 @@ class SqsAdapter:
         if source:
             self._queues.delay_retries(source, state.delays)
         return dict(answer)
+
+    def _in_parallel(
+        self, records: list[dict[str, Any]], handle_record: Callable[[SQSRecord], str | None]
+    ) -> Callable[[SQSRecord], str | None]:
+        """Handle every record on a bounded pool of threads; return a record handler that
+        replays each record's result, so Powertools builds the answer as usual.
+
+        The calls are I/O bound and paced by the rate limiter, so threads are what lets one
+        container use its whole share of LeadSquared's limit."""
+        workers = self._settings.workers
+        if self._settings.delivery_mode != "single":
+            workers = max(workers, MAX_ROWS)  # enough rows in flight to fill a bulk call
+        workers = max(1, min(workers, len(records)))
+        results: dict[str, Future[str | None]] = {}
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="delivery") as pool:
+            for raw in records:
+                results[raw["messageId"]] = pool.submit(handle_record, SQSRecord(raw))
+
+        def replay(record: SQSRecord) -> str | None:
+            return results[record.message_id].result()
+
+        return replay
 
     def _handle_record(
         self, record: SQSRecord, deadline: Deadline, state: _BatchState
@@ -164,6 +192,7 @@ class SqsAdapter:
             receive_count=_text(raw, "attributes", "ApproximateReceiveCount") or "",
             source_queue=_text(raw, "eventSourceARN") or "",
             message_group_id=_text(raw, "attributes", "MessageGroupId"),
+            idempotency_key=_text(raw, "messageAttributes", IDEMPOTENCY_ATTRIBUTE, "stringValue"),
         )
         moved = self._queues.dead_letter(url, letter)
         if moved:

@@ -196,6 +196,16 @@ class Activity(BaseModel):
         """The request body for ProspectActivity.svc/Create: set fields only, canonical names."""
         return self.model_dump(exclude_none=True, exclude={"IdempotencyKey"})
 
+    @property
+    def bulk_eligible(self) -> bool:
+        """Whether the bulk endpoint can take it: it names its lead by id, and asks for nothing
+        the bulk endpoint does not document (a lead score, file or dropdown handling)."""
+        return self.RelatedProspectId is not None and (
+            self.IncludeLeadScore is None
+            and self.ProcessFilesAsync is None
+            and self.ValidateDropDownOptions is None
+        )
+
     def fingerprint(self) -> str:
         """Names an activity sent without an idempotency key: a hash of what would be posted,
         so the same activity written two ways (say, two time zones) has one fingerprint."""
