@@ -40,7 +40,7 @@ def retry_delay(receive_count: int, base: int, cap: int, rng: random.Random | No
     Doubles with each receive, from `base` up to `cap`, with 10% jitter so that a burst of
     failures does not come back as a burst.
     """
-    delay = min(cap, base * 2.0 ** max(0, receive_count - 1))
+    delay = min(cap, base * 2.0 ** min(30, max(0, receive_count - 1)))
     draw = rng.random() if rng else random.random()  # noqa: S311 - jitter, not secrecy
     return min(_MAX_VISIBILITY, max(0, round(delay * (0.9 + 0.2 * draw))))
 

@@ -18,6 +18,7 @@ answers per item.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
@@ -45,7 +46,13 @@ from activity_poster.leadsquared.outcomes import (
     Unauthorized,
     Unavailable,
 )
-from activity_poster.models import Activity, InvalidActivity, decode_json, parse_activity
+from activity_poster.models import (
+    Activity,
+    FieldError,
+    InvalidActivity,
+    decode_json,
+    parse_activity,
+)
 from activity_poster.observability import logger
 from activity_poster.runtime import Runtime, get_runtime
 from activity_poster.service import Result
@@ -230,7 +237,13 @@ def _build(
                 )
             )
         try:
-            return decode_json(event.decoded_body)
+            try:
+                body = event.decoded_body
+            except (ValueError, UnicodeError):
+                raise InvalidActivity(
+                    [FieldError("(body)", "is not base64-encoded UTF-8 text")]
+                ) from None
+            return decode_json(body)
         except InvalidActivity as error:
             raise _Answer(result_response(runtime().service.refuse(error))) from None
 
@@ -296,6 +309,10 @@ class ApiAdapter:
         }
 
     def handle(self, kind: str, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        problem = malformed_request(event)
+        if problem is not None:
+            logger.warning("malformed request event", extra={"problem": problem})
+            return _malformed_answer(problem)
         try:
             return self._resolvers[kind].resolve(event, context)
         except (ConfigurationError, CredentialsError):
@@ -304,12 +321,40 @@ class ApiAdapter:
             # A request event that API Gateway would never send (missing or mistyped parts)
             # still gets an answer rather than an invocation error.
             logger.exception("malformed request event")
-            return {
-                "statusCode": HTTPStatus.BAD_REQUEST.value,
-                "headers": {"Content-Type": "application/json"},
-                "body": '{"message":"malformed request event"}',
-                "isBase64Encoded": False,
-            }
+            return _malformed_answer("unreadable")
+
+
+def malformed_request(event: dict[str, Any]) -> str | None:
+    """What makes an event one API Gateway would never send, or None if it looks sound."""
+    headers = event.get("headers")
+    if headers is not None and not (
+        isinstance(headers, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items())
+    ):
+        return "headers must map names to strings"
+    multi = event.get("multiValueHeaders")
+    if multi is not None and not (
+        isinstance(multi, dict)
+        and all(
+            isinstance(k, str) and isinstance(v, list) and all(isinstance(i, str) for i in v)
+            for k, v in multi.items()
+        )
+    ):
+        return "multiValueHeaders must map names to lists of strings"
+    if event.get("body") is not None and not isinstance(event.get("body"), str):
+        return "body must be a string"
+    if not isinstance(event.get("isBase64Encoded", False), bool | None):
+        return "isBase64Encoded must be a boolean"
+    return None
+
+
+def _malformed_answer(problem: str) -> dict[str, Any]:
+    return {
+        "statusCode": HTTPStatus.BAD_REQUEST.value,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps({"message": "malformed request event", "problem": problem}),
+        "isBase64Encoded": False,
+    }
 
 
 _adapter: ApiAdapter | None = None

@@ -22,7 +22,10 @@ def event_kind(event: Any) -> EventKind:
         raise UnsupportedEvent(f"expected an event object, got {type(event).__name__}")
     records = event.get("Records")
     if isinstance(records, list) and records:
-        if all(isinstance(r, dict) and r.get("eventSource") == "aws:sqs" for r in records):
+        # A malformed record (not an object) must not take the good ones down with it; the
+        # SQS adapter reports on each record it can identify.
+        sources = {r.get("eventSource") for r in records if isinstance(r, dict)}
+        if sources == {"aws:sqs"}:
             return EventKind.SQS
         raise UnsupportedEvent("Records are not all SQS messages (eventSource aws:sqs)")
     context = event.get("requestContext")

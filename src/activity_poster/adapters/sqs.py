@@ -66,8 +66,8 @@ def unwrap_sns(data: Any) -> Any:
 
 def identifiable_records(event: dict[str, Any]) -> list[dict[str, Any]]:
     """Records that can be reported on. One without a messageId cannot be named in the
-    answer, and naming it wrongly would make Lambda retry the whole batch: it is logged and
-    left to SQS, which makes it visible again after the visibility timeout."""
+    answer (naming it wrongly would make Lambda retry the whole batch), so it is logged as an
+    error; SQS never sends such a record."""
     kept = []
     for index, record in enumerate(event.get("Records") or []):
         message_id = record.get("messageId") if isinstance(record, dict) else None
@@ -101,6 +101,8 @@ class SqsAdapter:
 
     def handle(self, event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
         records = identifiable_records(event)
+        if not records:
+            return {"batchItemFailures": []}
         deadline = Deadline.from_context(context)
         self._service.begin_invocation(context)
         state = _BatchState()
@@ -210,7 +212,7 @@ class SqsAdapter:
             state.delays[handle] = 0  # never tried: make it visible for the next poll at once
             return
         count = _text(record.raw_event, "attributes", "ApproximateReceiveCount") or "1"
-        receives = int(count) if count.isdigit() else 1
+        receives = int(count) if count.isascii() and count.isdigit() else 1
         state.delays[handle] = retry_delay(
             receives, self._settings.retry_backoff_base, self._settings.retry_backoff_max
         )

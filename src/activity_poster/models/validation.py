@@ -38,8 +38,10 @@ class InvalidActivity(Exception):
         super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
 
 
-def decode_json(text: str | bytes | None) -> Any:
+def decode_json(text: Any) -> Any:
     """Decode a message or request body; anything that is not JSON is an InvalidActivity."""
+    if text is not None and not isinstance(text, str | bytes):
+        raise InvalidActivity([FieldError("(body)", "must be JSON text")])
     if text is None or not text.strip():
         raise InvalidActivity([FieldError("(body)", "is empty")])
     try:
@@ -53,14 +55,34 @@ def decode_json(text: str | bytes | None) -> Any:
 def parse_activity(data: Any) -> Activity:
     if not isinstance(data, dict):
         raise InvalidActivity([FieldError("(body)", "must be a JSON object")])
+    # pydantic cannot even name a key that is not valid text: name it readably, and check
+    # the rest without it so that one answer still lists every problem.
+    unreadable = [
+        FieldError(key.encode("utf-8", "backslashreplace").decode(), _MESSAGES["extra_forbidden"])
+        for key in data
+        if not _is_text(key)
+    ]
+    if unreadable:
+        data = {key: value for key, value in data.items() if _is_text(key)}
     try:
-        return Activity.model_validate(data)
+        activity = Activity.model_validate(data)
     except ValidationError as error:
-        errors = _field_errors(error)
+        errors = unreadable + _field_errors(error)
         # The model checks how the lead is named only once every field is valid; check the raw
         # keys too, so that one answer lists every problem.
         errors += [e for e in _lead_identity_errors(data) if e not in errors]
         raise InvalidActivity(errors) from None
+    if unreadable:
+        raise InvalidActivity(unreadable)
+    return activity
+
+
+def _is_text(key: str) -> bool:
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _lead_identity_errors(data: dict[str, Any]) -> list[FieldError]:
