@@ -90,6 +90,16 @@ class ActivityPoster:
             return self.refuse(error)
         return self.post(activity, deadline)
 
+    def can_start(self, deadline: Deadline) -> bool:
+        """Whether the invocation has time left for one more call."""
+        return deadline.allows(self._call_budget)
+
+    def defer(self) -> Unavailable:
+        """The outcome of an activity left untried because time ran out."""
+        outcome = Unavailable(OUT_OF_TIME, may_have_committed=False, deferred=True)
+        _log_outcome(outcome, 0.0, attempts=0)
+        return outcome
+
     def refuse(self, error: InvalidActivity) -> Rejected:
         """Input that never became an activity (bad JSON, broken contract): logged, rejected."""
         outcome = rejected_input(error)

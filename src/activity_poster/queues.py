@@ -102,6 +102,26 @@ class Queues:
             return False
         return True
 
+    def requeue(self, queue_arn: str, body: str, lambda_attributes: dict[str, Any]) -> bool:
+        """Send a copy of a message (body and String attributes) to its own queue."""
+        attributes = {
+            name: {"DataType": "String", "StringValue": value["stringValue"]}
+            for name, value in lambda_attributes.items()
+            if isinstance(value, dict)
+            and isinstance(value.get("stringValue"), str)
+            and str(value.get("dataType", "String")).startswith("String")
+        }
+        try:
+            self.client.send_message(
+                QueueUrl=queue_url(self.client, queue_arn),
+                MessageBody=body or "(empty body)",
+                MessageAttributes=attributes,  # type: ignore[arg-type]
+            )
+        except Exception as error:
+            logger.warning("could not put the message back", extra={"error": type(error).__name__})
+            return False
+        return True
+
     def delay_retries(self, queue_arn: str, delays: dict[str, int]) -> None:
         """Set each message's visibility timeout (receipt handle -> seconds); best effort."""
         if not delays:

@@ -44,6 +44,10 @@ class ActivityService:
             activity = parse_activity(data)
         except InvalidActivity as error:
             return self.refuse(error)
+        if not self._poster.can_start(deadline):
+            # Before the idempotency record's two DynamoDB calls, which the deadline's call
+            # budget does not cover.
+            return Result(self._poster.defer())
         if self._idempotency is None:
             return Result(self._poster.post(activity, deadline))
         key = activity.IdempotencyKey or key_hint or activity.fingerprint()

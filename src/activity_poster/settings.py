@@ -45,6 +45,8 @@ class Settings:
     idempotency_expiry: int = 86400
     dead_letter_queue_url: str | None = None
     activity_queue_url: str | None = None
+    # The queue's maxReceiveCount, so that an untried message is never dead-lettered by SQS.
+    max_receive_count: int | None = None
     retry_backoff_base: int = 30
     retry_backoff_max: int = 900
 
@@ -81,6 +83,9 @@ class Settings:
             idempotency_expiry=_positive_int(env, "IDEMPOTENCY_EXPIRY_SECONDS", 86400),
             dead_letter_queue_url=env.get("DEAD_LETTER_QUEUE_URL", "").strip() or None,
             activity_queue_url=env.get("ACTIVITY_QUEUE_URL", "").strip() or None,
+            max_receive_count=(
+                _positive_int(env, "MAX_RECEIVE_COUNT", 1) if env.get("MAX_RECEIVE_COUNT") else None
+            ),
             retry_backoff_base=_positive_int(env, "RETRY_BACKOFF_BASE_SECONDS", 30),
             retry_backoff_max=_positive_int(env, "RETRY_BACKOFF_MAX_SECONDS", 900),
         )

@@ -148,3 +148,46 @@ def test_untried_messages_come_back_at_once(
     assert emulator.received == []
     again = stack.client("sqs").receive_message(QueueUrl=queues.url).get("Messages", [])
     assert len(again) == 1
+
+
+def test_an_untried_message_is_put_back_before_its_last_receive(
+    invoke, emulator: Emulator, stack: LocalStack, queues: Queues, set_env
+):
+    set_env(
+        LEADSQUARED_CONNECT_TIMEOUT="0.5", LEADSQUARED_READ_TIMEOUT="0.5", MAX_RECEIVE_COUNT="5"
+    )
+    body = json.dumps(activity(ActivityNote="never tried"))
+    event = receive_event(stack, queues, body)
+    record = event["Records"][0]
+    record["attributes"]["ApproximateReceiveCount"] = "4"  # one receive left before the DLQ
+    record["messageAttributes"] = {"IdempotencyKey": {"stringValue": "k-9", "dataType": "String"}}
+
+    answer = invoke(event, timeout_seconds=1.0)  # too little time for one call
+
+    assert failed_ids(answer) == []  # acknowledged: a fresh copy replaces it
+    copies = stack.client("sqs").receive_message(
+        QueueUrl=queues.url,
+        MaxNumberOfMessages=10,
+        MessageAttributeNames=["All"],
+        AttributeNames=["All"],
+    )["Messages"]
+    fresh = [m for m in copies if m["MessageId"] != record["messageId"]]
+    assert len(fresh) == 1
+    assert fresh[0]["Body"] == body
+    assert fresh[0]["Attributes"]["ApproximateReceiveCount"] == "1"
+    assert fresh[0]["MessageAttributes"]["IdempotencyKey"]["StringValue"] == "k-9"
+    assert emulator.received == []
+
+
+def test_an_untried_message_with_receives_left_just_comes_back(
+    invoke, emulator: Emulator, stack: LocalStack, queues: Queues, set_env
+):
+    set_env(
+        LEADSQUARED_CONNECT_TIMEOUT="0.5", LEADSQUARED_READ_TIMEOUT="0.5", MAX_RECEIVE_COUNT="5"
+    )
+    event = receive_event(stack, queues, json.dumps(activity()))
+    event["Records"][0]["attributes"]["ApproximateReceiveCount"] = "2"
+
+    answer = invoke(event, timeout_seconds=1.0)
+
+    assert failed_ids(answer) == [event["Records"][0]["messageId"]]

@@ -100,6 +100,7 @@ def test_environment_variables_come_from_parameters(template: dict[str, Any]) ->
         "LEADSQUARED_CONTAINERS": "MaximumConcurrency",
         "DELIVERY_MODE": "DeliveryMode",
         "RETRY_BACKOFF_BASE_SECONDS": "RetryBackoffBaseSeconds",
+        "MAX_RECEIVE_COUNT": "MaxReceiveCount",
         "RETRY_BACKOFF_MAX_SECONDS": "RetryBackoffMaxSeconds",
         "IDEMPOTENCY_EXPIRY_SECONDS": "IdempotencyWindowSeconds",
         "POWERTOOLS_LOG_LEVEL": "LogLevel",

@@ -85,6 +85,15 @@ def _text(mapping: Any, *path: str) -> str | None:
     return mapping if isinstance(mapping, str) and mapping else None
 
 
+def _receives(record: SQSRecord) -> int:
+    count = _text(record.raw_event, "attributes", "ApproximateReceiveCount") or "1"
+    return int(count) if count.isascii() and count.isdigit() else 1
+
+
+def _deferred(outcome: Outcome) -> bool:
+    return isinstance(outcome, Unavailable) and outcome.deferred
+
+
 @dataclass
 class _BatchState:
     """What the record handler learned, for the work done after the batch."""
@@ -153,8 +162,10 @@ class SqsAdapter:
             workers = max(workers, MAX_ROWS)  # enough rows in flight to fill a bulk call
         workers = max(1, min(workers, len(records)))
         results: dict[str, Future[str | None]] = {}
+        # The most-received messages go first: they are the closest to the dead-letter queue.
+        ordered = sorted(records, key=lambda raw: -_receives(SQSRecord(raw)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="delivery") as pool:
-            for raw in records:
+            for raw in ordered:
                 results[raw["messageId"]] = pool.submit(handle_record, SQSRecord(raw))
 
         def replay(record: SQSRecord) -> str | None:
@@ -178,8 +189,30 @@ class SqsAdapter:
             return outcome.activity_id
         if isinstance(outcome, Rejected) and self._dead_letter(record, outcome):
             return None  # acknowledged: it sits in the DLQ with its reason
+        if _deferred(outcome) and self._requeue_before_last_receive(record):
+            return None  # acknowledged: a fresh copy, never tried, waits on the queue
         self._schedule_retry(record, outcome, state)
         raise NotDelivered(outcome)
+
+    def _requeue_before_last_receive(self, record: SQSRecord) -> bool:
+        """A message the deadline left untried still used up one receive. Before that makes
+        SQS dead-letter a message that was never even tried, put a fresh copy on the queue
+        (safe: LeadSquared never saw it) and acknowledge this one."""
+        limit = self._settings.max_receive_count
+        source = _text(record.raw_event, "eventSourceARN")
+        if limit is None or source is None or source.endswith(".fifo"):
+            return False  # a copy would jump ahead of its FIFO group
+        if _receives(record) < limit - 1:
+            return False
+        attributes = record.raw_event.get("messageAttributes")
+        requeued = self._queues.requeue(
+            source,
+            _text(record.raw_event, "body") or "",
+            attributes if isinstance(attributes, dict) else {},
+        )
+        if requeued:
+            logger.info("untried message put back on the queue before its last receive")
+        return requeued
 
     def _dead_letter(self, record: SQSRecord, outcome: Rejected) -> bool:
         url = self._settings.dead_letter_queue_url
@@ -208,11 +241,9 @@ class SqsAdapter:
         handle = _text(record.raw_event, "receiptHandle")
         if handle is None:
             return
-        if isinstance(outcome, Unavailable) and outcome.deferred:
+        if _deferred(outcome):
             state.delays[handle] = 0  # never tried: make it visible for the next poll at once
             return
-        count = _text(record.raw_event, "attributes", "ApproximateReceiveCount") or "1"
-        receives = int(count) if count.isascii() and count.isdigit() else 1
         state.delays[handle] = retry_delay(
-            receives, self._settings.retry_backoff_base, self._settings.retry_backoff_max
+            _receives(record), self._settings.retry_backoff_base, self._settings.retry_backoff_max
         )
