@@ -54,7 +54,7 @@ local: $(VENV)/.installed
 
 .PHONY: serve
 serve: $(VENV)/.installed
-	$(RUN) -m localrun.serve --port 3000
+	$(RUN) -m localrun.serve --port 3000 $(or $(SERVE_ARGS),--no-api-key)
 
 .PHONY: redrive
 redrive: $(VENV)/.installed
