@@ -28,10 +28,17 @@ _PHONE = re.compile(
 )
 
 
+# Most lines hold neither; these cheap checks skip the full patterns for them.
+_MAYBE_PHONE = re.compile(r"\+\d|\d{8}")
+
+
 def mask_personal_data(text: str) -> str:
     """`priya.nair@example.org` -> `p***@example.org`; `+91-9876501234` -> `***34`."""
-    text = _EMAIL.sub(r"\1***@\2", text)
-    return _PHONE.sub(lambda match: "***" + (match[1] or match[2]), text)
+    if "@" in text:
+        text = _EMAIL.sub(r"\1***@\2", text)
+    if _MAYBE_PHONE.search(text):
+        text = _PHONE.sub(lambda match: "***" + (match[1] or match[2]), text)
+    return text
 
 
 class MaskingFormatter(LambdaPowertoolsFormatter):

@@ -161,6 +161,8 @@ class SqsAdapter:
         if self._settings.delivery_mode != "single":
             workers = max(workers, MAX_ROWS)  # enough rows in flight to fill a bulk call
         workers = max(1, min(workers, len(records)))
+        if workers == 1:
+            return handle_record  # one at a time: a pool would only add threads
         results: dict[str, Future[str | None]] = {}
         # The most-received messages go first: they are the closest to the dead-letter queue.
         ordered = sorted(records, key=lambda raw: -_receives(SQSRecord(raw)))
