@@ -52,7 +52,7 @@ print(json.dumps({"answer": answer, "modules": sorted(sys.modules)}))
     [(sqs_event(activity()), NEVER_ON_SQS), (api_v1_event(activity()), NEVER_ON_API)],
     ids=["sqs", "api"],
 )
-def test_a_path_imports_only_what_it_needs(stack: LocalStack, event: dict, never: tuple):
+def test_a_path_imports_only_what_it_needs(stack: LocalStack, emulator, event: dict, never: tuple):
     answer, modules = modules_after_one_event(stack, event)
 
     assert answer.get("batchItemFailures") == [] or answer.get("statusCode") == 201
