@@ -189,6 +189,9 @@ class _Server(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False
+    # socketserver's default listen backlog is 5: a client opening 25 connections at once
+    # would see the extra ones dropped and retried a second later, as no real API host does.
+    request_queue_size = 128
 
     def __init__(self, host: str, port: int, runtime: Runtime) -> None:
         if ":" in host:

@@ -39,6 +39,9 @@ class KeyStore:
         self._max_age = max_age
         self._provider = provider or SecretsProvider()
         self._lock = threading.Lock()
+        # Serialises reads, so that a fresh container's delivery threads read the secret
+        # once between them rather than once each.
+        self._read_lock = threading.Lock()
         self._last_refresh = -REFRESH_INTERVAL_SECONDS
 
     @property
@@ -65,9 +68,10 @@ class KeyStore:
     def get(self, *, refresh: bool = False) -> ApiKeys:
         """Return the keys; `refresh` bypasses the cache (used after LeadSquared answers 401)."""
         try:
-            value: Any = self._provider.get(
-                self._secret_id, max_age=self._max_age, transform="json", force_fetch=refresh
-            )
+            with self._read_lock:
+                value: Any = self._provider.get(
+                    self._secret_id, max_age=self._max_age, transform="json", force_fetch=refresh
+                )
         except Exception as error:
             # The provider's message can quote the secret's content when the JSON is invalid,
             # so only the error's type is passed on.
