@@ -1,8 +1,8 @@
 """Many threads' activities, gathered into bulk calls of up to 25 rows.
 
-Each delivery thread hands its row over and waits; the first thread whose row is still
-waiting after a short linger (or that fills a call) sends a call for the rows gathered so
-far. Every row gets its own outcome back, matched by RowNumber, so a rejected row fails
+Each delivery thread hands its row over and waits. After a short linger (or at once when a
+call is full) one waiting thread leads: it first waits for a slot in the bulk budget, and only
+then takes up to 25 rows, so that rows arriving while it waited ride in the same call. Every row gets its own outcome back, matched by RowNumber, so a rejected row fails
 only its own message and the rest of the code sees no difference from single calls.
 """
 
@@ -43,13 +43,16 @@ class BulkCollector:
         call_with_retries: CallWithRetries,
         limiter: RollingWindowLimiter | None,
         linger_seconds: float,
+        call_budget: float = 0.0,
     ) -> None:
         self._client = client
         self._call_with_retries = call_with_retries
         self._limiter = limiter
         self._linger = linger_seconds
+        self._call_budget = call_budget
         self._waiting: deque[_Row] = deque()
         self._lock = threading.Lock()
+        self._leading = False  # a thread is waiting for a bulk slot, to send the next call
 
     def post(self, body: dict[str, Any], deadline: Deadline) -> tuple[Outcome, int]:
         row = _Row(body, deadline)
@@ -62,21 +65,42 @@ class BulkCollector:
             with self._lock:
                 if row.taken:
                     break
-                chunk = [self._waiting.popleft() for _ in range(min(MAX_ROWS, len(self._waiting)))]
-                for item in chunk:
-                    item.taken = True
-            self._send(chunk)
+                lead = not self._leading
+                self._leading = True
+            if not lead:
+                row.done.wait(0.05)  # the leader may take this row into its call
+                continue
+            try:
+                reserved = self._reserve_slot(row.deadline)
+                with self._lock:
+                    count = min(MAX_ROWS, len(self._waiting))
+                    chunk = [self._waiting.popleft() for _ in range(count)]
+                    for item in chunk:
+                        item.taken = True
+            finally:
+                with self._lock:
+                    self._leading = False
+            self._send(chunk, reserved)
         row.done.wait()
         assert row.outcome is not None
         return row.outcome, row.attempts
 
-    def _send(self, chunk: list[_Row]) -> None:
+    def _reserve_slot(self, deadline: Deadline) -> bool:
+        """Wait for the bulk budget (not past the deadline); True once a slot is taken."""
+        if self._limiter is None:
+            return False
+        return self._limiter.acquire(deadline.latest_start(self._call_budget))
+
+    def _send(self, chunk: list[_Row], slot_reserved: bool) -> None:
         """One bulk call (with retries) for `chunk`; every row gets an outcome, always."""
         try:
             deadline = min((row.deadline for row in chunk), key=lambda d: d.remaining())
             rows = [row.body for row in chunk]
             answer, attempts = self._call_with_retries(
-                lambda keys: self._bulk_call(rows, keys), self._limiter, deadline
+                lambda keys: self._bulk_call(rows, keys),
+                self._limiter,
+                deadline,
+                slot_reserved=slot_reserved,
             )
             outcomes = answer if isinstance(answer, list) else [answer] * len(chunk)
             unaccounted = sum(

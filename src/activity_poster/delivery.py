@@ -75,7 +75,9 @@ class ActivityPoster:
         self._bulk = (
             None
             if mode is DeliveryMode.SINGLE
-            else BulkCollector(self._client, self.call_with_retries, bulk_limiter, bulk_linger)
+            else BulkCollector(
+                self._client, self.call_with_retries, bulk_limiter, bulk_linger, call_budget
+            )
         )
 
     @property
