@@ -23,7 +23,6 @@ import argparse
 import base64
 import binascii
 import hmac
-import ipaddress
 import json
 import logging
 import os
@@ -45,6 +44,7 @@ from types import FrameType
 from typing import Any, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from activity_poster.settings import is_loopback
 from localrun.context import LocalLambdaContext
 from localrun.stack import LocalStack, Queues, local_stack
 
@@ -629,15 +629,6 @@ def startup_lines(api: LocalApi) -> list[str]:
     ]
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m localrun.serve",
@@ -652,7 +643,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-level", default="INFO", help="the function's log level")
     args = parser.parse_args(argv)
 
-    if not _is_loopback(args.host):
+    if not is_loopback(args.host):
         print(
             f"warning: {args.host} is not a loopback address; other machines can reach the API",
             file=sys.stderr,

@@ -176,7 +176,7 @@ def _api_url(env: Mapping[str, str]) -> str:
     # machine by name rather than by a loopback address.
     if (
         parts.scheme == "http"
-        and not _is_loopback(parts.hostname)
+        and not is_loopback(parts.hostname)
         and not _flag(env, "LEADSQUARED_ALLOW_HTTP")
     ):
         raise ConfigurationError(
@@ -185,7 +185,8 @@ def _api_url(env: Mapping[str, str]) -> str:
     return raw.rstrip("/")
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """localhost or a loopback address (127.0.0.0/8, ::1)."""
     if host == "localhost":
         return True
     try:
