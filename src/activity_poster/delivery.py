@@ -108,13 +108,16 @@ class ActivityPoster:
         _log_outcome(outcome, 0.0, attempts=0)
         return outcome
 
-    def post(self, activity: Activity, deadline: Deadline = NO_DEADLINE) -> Outcome:
+    def post(
+        self, activity: Activity, deadline: Deadline = NO_DEADLINE, *, bulk_ok: bool = True
+    ) -> Outcome:
+        """Post one activity. `bulk_ok=False` keeps it to a single call, for a caller that
+        waits on the answer (a bulk call waits to gather rows, and its budget is smaller)."""
         started = time.perf_counter()
         body = activity.to_leadsquared()
-        reserved = False
-        if self._bulk is not None and activity.bulk_eligible:
-            reserved = self._reserve_single_slot()
-        if self._bulk is not None and activity.bulk_eligible and not reserved:
+        bulk = self._bulk is not None and bulk_ok and activity.bulk_eligible
+        reserved = self._reserve_single_slot() if bulk else False
+        if self._bulk is not None and bulk and not reserved:
             outcome, attempts = self._bulk.post(body, deadline)
             via = "bulk"
         else:

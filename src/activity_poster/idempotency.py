@@ -51,9 +51,9 @@ class IdempotentPoster:
         persistence = DynamoDBPersistenceLayer(table_name=table_name)
 
         def post_once(
-            request: dict[str, str], activity: Activity, deadline: Deadline
+            request: dict[str, str], activity: Activity, deadline: Deadline, bulk_ok: bool
         ) -> dict[str, Any]:
-            outcome = poster.post(activity, deadline)
+            outcome = poster.post(activity, deadline, bulk_ok=bulk_ok)
             if not isinstance(outcome, Delivered):
                 raise _NotDelivered(outcome)
             return {"activityId": outcome.activity_id, "leadScore": outcome.lead_score}
@@ -72,13 +72,16 @@ class IdempotentPoster:
         if context is not None:
             self._config.register_lambda_context(context)
 
-    def post(self, activity: Activity, key: str, deadline: Deadline) -> tuple[Outcome, bool]:
+    def post(
+        self, activity: Activity, key: str, deadline: Deadline, *, bulk_ok: bool = True
+    ) -> tuple[Outcome, bool]:
         """The outcome, and whether it is the recorded result of an earlier delivery."""
         try:
             result = self._post_once(
                 request={"key": key},
                 activity=activity,
                 deadline=deadline,
+                bulk_ok=bulk_ok,
             )
         except _NotDelivered as failure:
             return failure.outcome, False

@@ -36,7 +36,12 @@ class ActivityService:
             self._idempotency.register_context(context)
 
     def submit(
-        self, data: Any, *, key_hint: str | None = None, deadline: Deadline = NO_DEADLINE
+        self,
+        data: Any,
+        *,
+        key_hint: str | None = None,
+        deadline: Deadline = NO_DEADLINE,
+        bulk_ok: bool = True,
     ) -> Result:
         """Post `data` (a decoded JSON value) once. `key_hint` is the transport's idempotency
         key (SQS message attribute, HTTP header); a key in the body takes precedence."""
@@ -49,9 +54,9 @@ class ActivityService:
             # budget does not cover.
             return Result(self._poster.defer())
         if self._idempotency is None:
-            return Result(self._poster.post(activity, deadline))
+            return Result(self._poster.post(activity, deadline, bulk_ok=bulk_ok))
         key = activity.IdempotencyKey or key_hint or activity.fingerprint()
-        outcome, replayed = self._idempotency.post(activity, key, deadline)
+        outcome, replayed = self._idempotency.post(activity, key, deadline, bulk_ok=bulk_ok)
         if replayed:
             metrics.count(Metric.DEDUPLICATED)
             logger.info(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from leadsquared_emulator import Emulator, Fault, RateLimit
-from tests.integration.events import UNKNOWN_LEAD_ID, activity, sqs_event
+from tests.integration.events import UNKNOWN_LEAD_ID, activity, api_v1_event, sqs_event
 
 BULK = "/v2/ProspectActivity.svc/Bulk/CustomActivity/Add/ByLeadId"
 SINGLE = "/v2/ProspectActivity.svc/Create"
@@ -107,3 +107,10 @@ def test_auto_mode_uses_both_budgets(invoke, emulator: Emulator, set_env):
     assert len(singles) == 3  # the single budget's whole window
     assert len(bulks) == 1 and len(bulks[0].json) == 17
     assert all(r.status == 200 for r in emulator.received)
+
+
+def test_an_api_request_is_never_held_for_a_bulk_call(invoke, emulator: Emulator, bulk):
+    answer = invoke(api_v1_event(activity()))
+
+    assert answer["statusCode"] == 201
+    assert [r.path for r in emulator.received] == [SINGLE]

@@ -257,7 +257,10 @@ def _build(
         deadline = Deadline.from_context(app.lambda_context, cap_seconds=API_DEADLINE_SECONDS)
         service = runtime().service
         service.begin_invocation(app.lambda_context)
-        return result_response(service.submit(data, key_hint=key_hint, deadline=deadline))
+        # A caller waits on this answer: one single call, never a bulk call gathering rows.
+        return result_response(
+            service.submit(data, key_hint=key_hint, deadline=deadline, bulk_ok=False)
+        )
 
     @app.post(BATCH_PATH)
     def post_batch() -> Response[Any]:
