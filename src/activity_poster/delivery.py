@@ -27,7 +27,7 @@ from activity_poster.leadsquared.outcomes import (
     Unavailable,
 )
 from activity_poster.metrics import Metric
-from activity_poster.models import Activity, InvalidActivity, parse_activity
+from activity_poster.models import Activity, InvalidActivity
 from activity_poster.observability import logger
 from activity_poster.ratelimit import RollingWindowLimiter
 from activity_poster.retry import RetryPolicy
@@ -83,14 +83,6 @@ class ActivityPoster:
     @property
     def mode(self) -> DeliveryMode:
         return self._mode
-
-    def deliver(self, data: Any, deadline: Deadline = NO_DEADLINE) -> Outcome:
-        """Validate `data` (a decoded JSON value) and post it; invalid input is Rejected."""
-        try:
-            activity = parse_activity(data)
-        except InvalidActivity as error:
-            return self.refuse(error)
-        return self.post(activity, deadline)
 
     def can_start(self, deadline: Deadline) -> bool:
         """Whether the invocation has time left for one more call."""

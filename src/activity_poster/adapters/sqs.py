@@ -6,11 +6,13 @@
 | rejected (invalid, LeadSquared MX) | moved to the DLQ with the reason, then acknowledged |
 | throttled, unavailable, 401        | failed; its visibility timeout grows with receives  |
 | not started (deadline)             | failed; visible again at once                        |
+| not started, one receive left      | a fresh copy put on the queue, then acknowledged     |
 
 A message is acknowledged only when LeadSquared confirmed it, or when it sits in the DLQ.
 If the DLQ send fails, or no DLQ is configured, a rejected message stays on the queue and
 SQS's own redrive moves it after maxReceiveCount. On a FIFO queue a failure holds back the
-rest of its message group in the batch; other groups go on.
+rest of its message group in the batch; other groups go on. Records of a standard queue
+are handled on a bounded pool of threads, the most-received first.
 """
 
 from __future__ import annotations
