@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from leadsquared_emulator import PRIMARY_LEAD_ID, SECONDARY_LEAD_ID
-
-QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:leadsquared-activity-poster-ActivityQueue"
+from localrun.events import sqs_record
 
 
 def activity_bodies(count: int, *, start: int = 0) -> list[dict[str, Any]]:
@@ -24,31 +22,12 @@ def activity_bodies(count: int, *, start: int = 0) -> list[dict[str, Any]]:
     ]
 
 
-def sqs_record(body: dict[str, Any], number: int) -> dict[str, Any]:
-    return {
-        "messageId": f"00000000-0000-4000-8000-{number:012d}",
-        "receiptHandle": f"AQEBbench{number:012d}",
-        "body": json.dumps(body),
-        "attributes": {
-            "ApproximateReceiveCount": "1",
-            "SentTimestamp": "1717400000000",
-            "SenderId": "AIDAEXAMPLE",
-            "ApproximateFirstReceiveTimestamp": "1717400000001",
-        },
-        "messageAttributes": {},
-        "md5OfBody": "0" * 32,
-        "eventSource": "aws:sqs",
-        "eventSourceARN": QUEUE_ARN,
-        "awsRegion": "us-east-1",
-    }
-
-
 def sqs_events(bodies: list[dict[str, Any]], batch_size: int) -> list[dict[str, Any]]:
     """The bodies as successive SQS batches of `batch_size` records (the last may be short)."""
     return [
         {
             "Records": [
-                sqs_record(body, start + offset)
+                sqs_record(body, f"00000000-0000-4000-8000-{start + offset:012d}")
                 for offset, body in enumerate(bodies[start : start + batch_size])
             ]
         }

@@ -6,10 +6,11 @@ import json
 import uuid
 from typing import Any
 
+from localrun.events import sqs_record
+
 LEAD_ID = "3f2a9c1e-6b7d-4e8f-a1b2-c3d4e5f60718"
 OTHER_LEAD_ID = "9d0b7e44-2c1a-4f5e-8b6d-0a1b2c3d4e5f"
 UNKNOWN_LEAD_ID = "00000000-0000-0000-0000-000000000000"
-QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:leadsquared-activity-poster-ActivityQueue"
 
 
 def activity(**overrides: Any) -> dict[str, Any]:
@@ -20,26 +21,6 @@ def activity(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return {k: v for k, v in body.items() if v is not None}
-
-
-def sqs_record(body: Any, message_id: str | None = None) -> dict[str, Any]:
-    text = body if isinstance(body, str) else json.dumps(body)
-    return {
-        "messageId": message_id or str(uuid.uuid4()),
-        "receiptHandle": "AQEB" + uuid.uuid4().hex,
-        "body": text,
-        "attributes": {
-            "ApproximateReceiveCount": "1",
-            "SentTimestamp": "1717400000000",
-            "SenderId": "AIDAEXAMPLE",
-            "ApproximateFirstReceiveTimestamp": "1717400000001",
-        },
-        "messageAttributes": {},
-        "md5OfBody": "0" * 32,
-        "eventSource": "aws:sqs",
-        "eventSourceARN": QUEUE_ARN,
-        "awsRegion": "us-east-1",
-    }
 
 
 def sqs_event(*bodies: Any) -> dict[str, Any]:

@@ -87,8 +87,8 @@ def _text(mapping: Any, *path: str) -> str | None:
     return mapping if isinstance(mapping, str) and mapping else None
 
 
-def _receives(record: SQSRecord) -> int:
-    count = _text(record.raw_event, "attributes", "ApproximateReceiveCount") or "1"
+def _receives(raw: dict[str, Any]) -> int:
+    count = _text(raw, "attributes", "ApproximateReceiveCount") or "1"
     return int(count) if count.isascii() and count.isdigit() else 1
 
 
@@ -167,7 +167,7 @@ class SqsAdapter:
             return handle_record  # one at a time: a pool would only add threads
         results: dict[str, Future[str | None]] = {}
         # The most-received messages go first: they are the closest to the dead-letter queue.
-        ordered = sorted(records, key=lambda raw: -_receives(SQSRecord(raw)))
+        ordered = sorted(records, key=lambda raw: -_receives(raw))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="delivery") as pool:
             for raw in ordered:
                 results[raw["messageId"]] = pool.submit(handle_record, SQSRecord(raw))
@@ -206,7 +206,7 @@ class SqsAdapter:
         source = _text(record.raw_event, "eventSourceARN")
         if limit is None or source is None or source.endswith(".fifo"):
             return False  # a copy would jump ahead of its FIFO group
-        if _receives(record) < limit - 1:
+        if _receives(record.raw_event) < limit - 1:
             return False
         attributes = record.raw_event.get("messageAttributes")
         requeued = self._queues.requeue(
@@ -249,5 +249,7 @@ class SqsAdapter:
             state.delays[handle] = 0  # never tried: make it visible for the next poll at once
             return
         state.delays[handle] = retry_delay(
-            _receives(record), self._settings.retry_backoff_base, self._settings.retry_backoff_max
+            _receives(record.raw_event),
+            self._settings.retry_backoff_base,
+            self._settings.retry_backoff_max,
         )
