@@ -53,6 +53,7 @@ class LocalStack:
             "LEADSQUARED_SECRET_ID": secret_id,
             "POWERTOOLS_SERVICE_NAME": "leadsquared-activity-poster",
             "POWERTOOLS_METRICS_NAMESPACE": "LeadSquaredActivityPoster",
+            "PYDANTIC_DISABLE_PLUGINS": "__all__",
         }
 
     def client(self, service: str) -> Any:

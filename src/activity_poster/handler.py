@@ -1,7 +1,7 @@
 """The Lambda entry point: recognise the event, hand it to its adapter.
 
 Adapters are imported on the path that needs them, so an SQS container never loads the
-HTTP resolver and an API container never loads the batch processor. X-Ray tracing (and its
+HTTP resolver and an API container never loads the SQS adapter. X-Ray tracing (and its
 SDK) is loaded only when the deployment turns it on.
 """
 
@@ -42,7 +42,10 @@ def _handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         from activity_poster.adapters.sqs import SqsAdapter
 
         runtime = get_runtime()
-        return SqsAdapter(runtime.service, runtime.settings, runtime.queues).handle(event, context)
+        answer = SqsAdapter(runtime.service, runtime.settings, runtime.queues).handle(
+            event, context
+        )
+        return dict(answer)
     from activity_poster.adapters.api import api_adapter
 
     return api_adapter().handle(kind, event, context)

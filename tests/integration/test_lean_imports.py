@@ -15,9 +15,12 @@ NEVER_ON_SQS = (
     "aws_lambda_powertools.event_handler",  # the API resolver
     "aws_xray_sdk",  # the tracer, off by default
     "aws_lambda_powertools.utilities.idempotency",  # off without a table
-    # The model is plain pydantic. (Powertools' batch utility itself imports the parser's
-    # record models for its type hints; the envelopes are never needed.)
-    "aws_lambda_powertools.utilities.parser.envelopes",
+    # The model is plain pydantic; the partial batch answer is built without Powertools'
+    # batch utility, which would load asyncio and every Powertools event class.
+    "aws_lambda_powertools.utilities.batch",
+    "aws_lambda_powertools.utilities.data_classes",
+    "asyncio",
+    "aws_lambda_powertools.utilities.parser",
 )
 NEVER_ON_API = (
     "aws_lambda_powertools.utilities.batch",

@@ -17,22 +17,21 @@ are handled on a bounded pool of threads, the most-received first.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    SqsFifoPartialProcessor,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.batch.base import BasePartialBatchProcessor
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from activity_poster import metrics
+from activity_poster.adapters.partial_batch import (
+    PartialBatchResponse,
+    RecordHandler,
+    SqsRecord,
+    failed_in_order,
+    message_id,
+    response,
+)
 from activity_poster.deadline import Deadline
 from activity_poster.leadsquared.bulk import MAX_ROWS
 from activity_poster.leadsquared.outcomes import Delivered, Outcome, Rejected, Unavailable
@@ -44,14 +43,6 @@ from activity_poster.service import ActivityService
 from activity_poster.settings import Settings
 
 IDEMPOTENCY_ATTRIBUTE = "IdempotencyKey"
-
-
-class NotDelivered(Exception):
-    """Marks a record as failed; carries the outcome (never the keys or the message body)."""
-
-    def __init__(self, outcome: Outcome) -> None:
-        self.outcome = outcome
-        super().__init__(f"activity {outcome.kind.value}")
 
 
 def unwrap_sns(data: Any) -> Any:
@@ -110,52 +101,37 @@ class SqsAdapter:
         self._settings = settings
         self._queues = queues
 
-    def handle(self, event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
+    def handle(self, event: dict[str, Any], context: LambdaContext | None) -> PartialBatchResponse:
         records = identifiable_records(event)
         if not records:
-            return {"batchItemFailures": []}
+            return response([])
         deadline = Deadline.from_context(context)
         self._service.begin_invocation(context)
         state = _BatchState()
 
-        def handle_record(record: SQSRecord) -> str | None:
-            logger.thread_safe_append_keys(message_id=record.message_id)
+        def handle_record(record: SqsRecord) -> bool:
+            logger.thread_safe_append_keys(message_id=message_id(record))
             try:
                 return self._handle_record(record, deadline, state)
-            except NotDelivered:
-                raise
             except Exception:
                 logger.exception("unexpected error while handling the message")
-                raise
+                return False
             finally:
                 logger.thread_safe_remove_keys(["message_id"])
 
-        fifo = any(str(r.get("eventSourceARN", "")).endswith(".fifo") for r in records)
-        if fifo:
+        if any(str(r.get("eventSourceARN", "")).endswith(".fifo") for r in records):
             # Order within a message group matters more than speed: one at a time.
-            processor: BasePartialBatchProcessor = SqsFifoPartialProcessor(skip_group_on_error=True)
-            record_handler: Callable[[SQSRecord], str | None] = handle_record
+            failed = failed_in_order(records, handle_record)
         else:
-            # An all-failed batch is answered with every messageId rather than raised: the
-            # outcome is the same for SQS, and the function does not report itself broken.
-            processor = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
-            record_handler = self._in_parallel(records, handle_record)
-        answer = process_partial_response(
-            event={"Records": records},
-            record_handler=record_handler,
-            processor=processor,
-            context=context,
-        )
+            failed = self._failed_in_parallel(records, handle_record)
         source = next((_text(r, "eventSourceARN") for r in records), None)
         if source:
             self._queues.delay_retries(source, state.delays)
-        return dict(answer)
+        return response(failed)
 
-    def _in_parallel(
-        self, records: list[dict[str, Any]], handle_record: Callable[[SQSRecord], str | None]
-    ) -> Callable[[SQSRecord], str | None]:
-        """Handle every record on a bounded pool of threads; return a record handler that
-        replays each record's result, so Powertools builds the answer as usual.
+    def _failed_in_parallel(self, records: list[SqsRecord], handle: RecordHandler) -> list[str]:
+        """Handle every record on a bounded pool of threads; the messageIds that failed, in
+        the batch's order.
 
         The calls are I/O bound and paced by the rate limiter, so threads are what lets one
         container use its whole share of LeadSquared's limit."""
@@ -163,71 +139,62 @@ class SqsAdapter:
         if self._settings.delivery_mode != "single":
             workers = max(workers, MAX_ROWS)  # enough rows in flight to fill a bulk call
         workers = max(1, min(workers, len(records)))
-        if workers == 1:
-            return handle_record  # one at a time: a pool would only add threads
-        results: dict[str, Future[str | None]] = {}
+        if workers == 1:  # one at a time: a pool would only add threads
+            return [message_id(r) for r in records if not handle(r)]
         # The most-received messages go first: they are the closest to the dead-letter queue.
         ordered = sorted(records, key=lambda raw: -_receives(raw))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="delivery") as pool:
-            for raw in ordered:
-                results[raw["messageId"]] = pool.submit(handle_record, SQSRecord(raw))
+            done = dict(zip(map(message_id, ordered), pool.map(handle, ordered), strict=True))
+        return [message_id(r) for r in records if not done[message_id(r)]]
 
-        def replay(record: SQSRecord) -> str | None:
-            return results[record.message_id].result()
-
-        return replay
-
-    def _handle_record(
-        self, record: SQSRecord, deadline: Deadline, state: _BatchState
-    ) -> str | None:
+    def _handle_record(self, record: SqsRecord, deadline: Deadline, state: _BatchState) -> bool:
+        """True when the message may leave the queue: delivered, or kept in the DLQ."""
         try:
-            data = unwrap_sns(decode_json(record.body))
+            data = unwrap_sns(decode_json(record.get("body")))
         except InvalidActivity as error:
             outcome: Outcome = self._service.refuse(error).outcome
         else:
-            key_hint = _text(
-                record.raw_event, "messageAttributes", IDEMPOTENCY_ATTRIBUTE, "stringValue"
-            )
+            key_hint = _text(record, "messageAttributes", IDEMPOTENCY_ATTRIBUTE, "stringValue")
             outcome = self._service.submit(data, key_hint=key_hint, deadline=deadline).outcome
         if isinstance(outcome, Delivered):
-            return outcome.activity_id
+            return True
         if isinstance(outcome, Rejected) and self._dead_letter(record, outcome):
-            return None  # acknowledged: it sits in the DLQ with its reason
+            return True  # it sits in the DLQ with its reason
         if _deferred(outcome) and self._requeue_before_last_receive(record):
-            return None  # acknowledged: a fresh copy, never tried, waits on the queue
+            return True  # a fresh copy, never tried, waits on the queue
         self._schedule_retry(record, outcome, state)
-        raise NotDelivered(outcome)
+        return False
 
-    def _requeue_before_last_receive(self, record: SQSRecord) -> bool:
+    def _requeue_before_last_receive(self, record: SqsRecord) -> bool:
         """A message the deadline left untried still used up one receive. Before that makes
         SQS dead-letter a message that was never even tried, put a fresh copy on the queue
         (safe: LeadSquared never saw it) and acknowledge this one."""
         limit = self._settings.max_receive_count
-        source = _text(record.raw_event, "eventSourceARN")
+        source = _text(record, "eventSourceARN")
         if limit is None or source is None or source.endswith(".fifo"):
             return False  # a copy would jump ahead of its FIFO group
-        if _receives(record.raw_event) < limit - 1:
+        if _receives(record) < limit - 1:
             return False
-        attributes = record.raw_event.get("messageAttributes")
+        attributes = record.get("messageAttributes")
         requeued = self._queues.requeue(
             source,
-            _text(record.raw_event, "body") or "",
+            _text(record, "body") or "",
             attributes if isinstance(attributes, dict) else {},
         )
         if requeued:
             logger.info("untried message put back on the queue before its last receive")
         return requeued
 
-    def _dead_letter(self, record: SQSRecord, outcome: Rejected) -> bool:
+    def _dead_letter(self, record: SqsRecord, outcome: Rejected) -> bool:
         url = self._settings.dead_letter_queue_url
         if url is None:
             return False
-        raw = record.raw_event
+        raw = record
         letter = DeadLetter(
             body=_text(raw, "body") or "",
             error_type=outcome.error_type,
             error_message=outcome.message,
-            original_message_id=record.message_id,
+            original_message_id=message_id(record),
             receive_count=_text(raw, "attributes", "ApproximateReceiveCount") or "",
             source_queue=_text(raw, "eventSourceARN") or "",
             message_group_id=_text(raw, "attributes", "MessageGroupId"),
@@ -241,15 +208,15 @@ class SqsAdapter:
             )
         return moved
 
-    def _schedule_retry(self, record: SQSRecord, outcome: Outcome, state: _BatchState) -> None:
-        handle = _text(record.raw_event, "receiptHandle")
+    def _schedule_retry(self, record: SqsRecord, outcome: Outcome, state: _BatchState) -> None:
+        handle = _text(record, "receiptHandle")
         if handle is None:
             return
         if _deferred(outcome):
             state.delays[handle] = 0  # never tried: make it visible for the next poll at once
             return
         state.delays[handle] = retry_delay(
-            _receives(record.raw_event),
+            _receives(record),
             self._settings.retry_backoff_base,
             self._settings.retry_backoff_max,
         )
