@@ -14,7 +14,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from activity_poster.adapters.event_kind import EventKind, event_kind
-from activity_poster.metrics import metrics
+from activity_poster.metrics import metrics, publish
 from activity_poster.observability import logger
 from activity_poster.runtime import get_runtime
 
@@ -37,6 +37,13 @@ def _traced(handler: Handler) -> Handler:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def _handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    try:
+        return _dispatch(event, context)
+    finally:
+        publish()  # before log_metrics flushes
+
+
+def _dispatch(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     kind = event_kind(event)
     if kind is EventKind.SQS:
         from activity_poster.adapters.sqs import SqsAdapter
