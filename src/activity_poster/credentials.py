@@ -43,6 +43,7 @@ class KeyStore:
         # once between them rather than once each.
         self._read_lock = threading.Lock()
         self._last_refresh = -REFRESH_INTERVAL_SECONDS
+        self._parsed: tuple[Any, ApiKeys] | None = None
 
     @property
     def secret_id(self) -> str:
@@ -79,7 +80,13 @@ class KeyStore:
                 f"cannot read secret {self._secret_id!r} named by LEADSQUARED_SECRET_ID "
                 f"({type(error).__name__})"
             ) from None
-        return _parse_keys(value, self._secret_id)
+        # Powertools hands back the same cached object until it reads the secret again: the
+        # same keys object then, so callers can build their headers once per set of keys.
+        parsed = self._parsed
+        if parsed is None or parsed[0] is not value:
+            parsed = (value, _parse_keys(value, self._secret_id))
+            self._parsed = parsed
+        return parsed[1]
 
 
 def _parse_keys(value: Any, secret_id: str) -> ApiKeys:

@@ -7,9 +7,10 @@ both in every line, whatever the field.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -88,6 +89,21 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
     a delivery after the HTTP call itself.
     """
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Powertools' serializer is json.dumps with options, which builds a new encoder on
+        # every call; the fast path encodes with the same options through one encoder.
+        self._encode: Callable[[Any], str] = (
+            self.json_serializer
+            if "json_serializer" in kwargs
+            else json.JSONEncoder(
+                default=self.json_default,
+                separators=(",", ":"),
+                indent=self.json_indent,
+                ensure_ascii=False,
+            ).encode
+        )
+
     def serialize(self, log: LogRecord) -> str:
         return mask_personal_data(super().serialize(log))
 
@@ -113,7 +129,7 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
                 log[key] = mask_personal_data(value)
             else:
                 whole_line = True  # a list or an object: mask its serialized text
-        text: str = self.json_serializer({k: v for k, v in log.items() if v is not None})
+        text = self._encode({k: v for k, v in log.items() if v is not None})
         return mask_personal_data(text) if whole_line else text
 
     def _render(self, template: str, record: logging.LogRecord) -> Any:

@@ -41,7 +41,9 @@ untrusted_extras = st.dictionaries(
 )
 messages = st.one_of(
     untrusted_text,
-    st.sampled_from(['{"a": 1}', "[1, 2]", "42", "true", "null", ' {"b": "x"}', "activity delivered"]),
+    st.sampled_from(
+        ['{"a": 1}', "[1, 2]", "42", "true", "null", ' {"b": "x"}', "activity delivered"]
+    ),
 )
 
 

@@ -1,4 +1,4 @@
-"""The HTTP calls to LeadSquared: one pooled urllib3 connection manager, keys in headers."""
+"""The HTTP calls to LeadSquared: one pool of connections to its host, keys in headers."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from urllib3.exceptions import (
     NewConnectionError,
     ReadTimeoutError,
 )
+from urllib3.util import parse_url
 
 from activity_poster.credentials import ApiKeys
 from activity_poster.leadsquared.bulk import classify_bulk
@@ -20,6 +21,12 @@ from activity_poster.leadsquared.classify import classify
 from activity_poster.leadsquared.outcomes import Outcome, Unavailable
 
 USER_AGENT = "leadsquared-activity-poster/0.1"
+_STATIC_HEADERS = {
+    "Content-Type": "application/json",
+    "Accept": "application/json",
+    "User-Agent": USER_AGENT,
+}
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 class LeadSquaredClient:
@@ -32,43 +39,57 @@ class LeadSquaredClient:
         bulk_url: str | None = None,
         max_connections: int = 10,
     ) -> None:
-        self._create_url = create_url
-        self._bulk_url = bulk_url
-        # retries=False: a repeated POST can create a second activity, so whether to try again
-        # is decided above this layer, from the outcome, never silently by urllib3.
-        self._pool = urllib3.PoolManager(
-            num_pools=4,
+        origin = parse_url(create_url)
+        if bulk_url is not None and parse_url(bulk_url).netloc != origin.netloc:
+            raise ValueError("the create and bulk URLs must be on the same host")
+        self._create_path = origin.request_uri
+        self._bulk_path = parse_url(bulk_url).request_uri if bulk_url else None
+        # One pool for the one host (a PoolManager would parse the URL and look the pool up
+        # on every call). retries=False: a repeated POST can create a second activity, so
+        # whether to try again is decided above this layer, from the outcome, never
+        # silently by urllib3.
+        self._pool = urllib3.connection_from_url(
+            create_url,
             maxsize=max_connections,
             retries=False,
             timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
         )
+        self._headers: tuple[ApiKeys, dict[str, str]] | None = None
 
     def create_activity(self, body: dict[str, Any], keys: ApiKeys) -> Outcome:
-        answer = self._post(self._create_url, body, keys)
+        answer = self._post(self._create_path, body, keys)
         return answer if isinstance(answer, Unavailable) else classify(*answer)
 
     def create_activities_bulk(
         self, rows: list[dict[str, Any]], keys: ApiKeys
     ) -> Outcome | list[Outcome]:
         """Up to 25 activities in one call: one outcome per row, or one for the whole call."""
-        if self._bulk_url is None:
+        if self._bulk_path is None:
             raise RuntimeError("no bulk URL configured")
-        answer = self._post(self._bulk_url, rows, keys)
+        answer = self._post(self._bulk_path, rows, keys)
         if isinstance(answer, Unavailable):
             return answer
         return classify_bulk(*answer, row_count=len(rows))
 
-    def _post(self, url: str, body: Any, keys: ApiKeys) -> tuple[int, bytes] | Unavailable:
-        headers = {
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-            **keys.headers(),
-        }
-        payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    def _headers_for(self, keys: ApiKeys) -> dict[str, str]:
+        """The request headers, built once per set of keys (they change only on rotation)."""
+        cached = self._headers
+        if cached is None or cached[0] is not keys:
+            cached = (keys, {**_STATIC_HEADERS, **keys.headers()})
+            self._headers = cached
+        return cached[1]
+
+    def _post(self, path: str, body: Any, keys: ApiKeys) -> tuple[int, bytes] | Unavailable:
+        payload = _ENCODER.encode(body).encode()
         try:
-            response = self._pool.request(
-                "POST", url, body=payload, headers=headers, preload_content=True
+            response = self._pool.urlopen(
+                "POST",
+                path,
+                body=payload,
+                headers=self._headers_for(keys),
+                redirect=False,
+                assert_same_host=False,
+                preload_content=True,
             )
         except (ConnectTimeoutError, NewConnectionError, NameResolutionError) as error:
             return Unavailable(
