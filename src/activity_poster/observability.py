@@ -74,8 +74,10 @@ _NOT_EXTRA = (
     | frozenset(RESERVED_LOG_ATTRS)
     | {"message", "asctime"}
 )
+_RESERVED = frozenset(RESERVED_LOG_ATTRS)
 # The first character of any JSON text: Powertools decodes a message that is JSON.
 _JSON_START = frozenset('{["-0123456789tfnNI \t\r\n')
+_SCALARS = (bool, int, float)
 
 
 class MaskingFormatter(LambdaPowertoolsFormatter):
@@ -113,7 +115,7 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
         log: dict[str, Any] = {}
         for source in (self.log_format, self.thread_safe_get_current_keys()):
             for key, value in source.items():
-                if value and key in RESERVED_LOG_ATTRS and isinstance(value, str):
+                if key in _RESERVED and value and isinstance(value, str):
                     value = self._render(value, record)
                 log[key] = value
         for key, value in record.__dict__.items():
@@ -121,15 +123,18 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
                 log[key] = value
         log["message"] = self._message(record)
         log["xray_trace_id"] = self._get_latest_trace_id()
+        kept: dict[str, Any] = {}
         whole_line = False
         for key, value in log.items():
-            if key in _TRUSTED_KEYS or value is None or isinstance(value, bool | int | float):
-                continue
-            if isinstance(value, str):
-                log[key] = mask_personal_data(value)
-            else:
-                whole_line = True  # a list or an object: mask its serialized text
-        text = self._encode({k: v for k, v in log.items() if v is not None})
+            if value is None:
+                continue  # Powertools leaves out keys without a value
+            if key not in _TRUSTED_KEYS and not isinstance(value, _SCALARS):
+                if isinstance(value, str):
+                    value = mask_personal_data(value)
+                else:
+                    whole_line = True  # a list or an object: mask its serialized text
+            kept[key] = value
+        text = self._encode(kept)
         return mask_personal_data(text) if whole_line else text
 
     def _render(self, template: str, record: logging.LogRecord) -> Any:
