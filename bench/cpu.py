@@ -54,11 +54,12 @@ def run(stack: LocalStack, pycache: Path, emulator_url: str) -> Section:
             raise RuntimeError(f"the function delivered {delivered} of {ACTIVITIES}")
         return child
 
-    def floor() -> ChildRun:
+    def floor(*, new_connections: bool = False) -> ChildRun:
         plan = {
             "bodies": bodies,
             "access_key": DEFAULT_ACCESS_KEY,
             "secret_key": DEFAULT_SECRET_KEY,
+            "new_connections": new_connections,
         }
         child = run_child("bare_posts", child_env(stack, emulator_url, pycache), plan=plan)
         if child.result["delivered"] != ACTIVITIES:
@@ -75,9 +76,11 @@ def run(stack: LocalStack, pycache: Path, emulator_url: str) -> Section:
             floor_runs.append(floor())
             project_runs.append(project(1))
     threaded = project(10)
+    unpooled = floor(new_connections=True)
     project_cpu = statistics.median(_cpu(r) for r in project_runs)
     floor_cpu = statistics.median(_cpu(r) for r in floor_runs)
     threaded_cpu = _cpu(threaded)
+    unpooled_cpu = _cpu(unpooled)
     section = Section()
     section.rows += [
         Row(
@@ -96,6 +99,15 @@ def run(stack: LocalStack, pycache: Path, emulator_url: str) -> Section:
             "-",
             None,
         ),
+        Row(
+            f"CPU s per {ACTIVITIES:,} activities, bare loop opening a connection per POST "
+            "(information)",
+            f"{project_cpu:.2f} s (workers=1)",
+            f"{unpooled_cpu:.2f} s",
+            ratio(project_cpu, unpooled_cpu),
+            "-",
+            None,
+        ),
     ]
     section.notes += [
         "CPU: fresh child processes against an emulator in a process of its own (no latency, "
@@ -111,6 +123,9 @@ def run(stack: LocalStack, pycache: Path, emulator_url: str) -> Section:
         + ", ".join(f"{_cpu(r):.2f} s (user {r.result['user_seconds']:.2f})" for r in project_runs)
         + "; floor: "
         + ", ".join(f"{_cpu(r):.2f} s (user {r.result['user_seconds']:.2f})" for r in floor_runs)
-        + f"; function workers=10: {threaded_cpu:.2f} s",
+        + f"; function workers=10: {threaded_cpu:.2f} s; bare loop with a new connection per "
+        f"POST (Connection: close): {unpooled_cpu:.2f} s. The floor of the target keeps its "
+        "connection open, as the function does; without that, the same loop costs about as "
+        "much as the function.",
     ]
     return section

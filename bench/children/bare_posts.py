@@ -1,9 +1,11 @@
 """The CPU floor: a bare loop of urllib3 POSTs through one PoolManager.
 
 Usage: python -m bench.children.bare_posts RESULT PLAN, where PLAN is a JSON file
-`{"bodies": [...], "access_key": "...", "secret_key": "..."}`. Each body is serialised,
-posted, and LeadSquared's answer parsed for its `Status`: what any correct client does per
-activity. One warm-up post (connection, lazy imports) comes before measuring.
+`{"bodies": [...], "access_key": "...", "secret_key": "...", "new_connections": false}`.
+Each body is serialised, posted, and LeadSquared's answer parsed for its `Status`: what any
+correct client does per activity. One warm-up post (connection, lazy imports) comes before
+measuring. With `new_connections`, every request asks the server to close the connection
+after answering (`Connection: close`), so each POST opens a new one.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ def main() -> None:
         "x-LSQ-AccessKey": plan["access_key"],
         "x-LSQ-SecretKey": plan["secret_key"],
     }
+    if plan.get("new_connections"):
+        headers["Connection"] = "close"
     http = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=3.05, read=10.0))
     post(http, url, bodies[0], headers)
     user0, sys0 = cpu_seconds()

@@ -115,3 +115,13 @@ def test_connections_are_reused(emulator: Emulator):
         client.create_activity(BODY, KEYS)
 
     assert len({r.client_port for r in emulator.received}) == 1
+
+
+def test_the_bulk_url_must_be_on_the_create_urls_host() -> None:
+    with pytest.raises(ValueError, match="same host"):
+        LeadSquaredClient(
+            "https://api-in21.leadsquared.com" + CREATE_ACTIVITY_PATH,
+            bulk_url="https://api-us11.leadsquared.com/v2/ProspectActivity.svc/Bulk",
+            connect_timeout=1.0,
+            read_timeout=1.0,
+        )

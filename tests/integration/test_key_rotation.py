@@ -66,3 +66,21 @@ def test_lasting_401_fails_the_message_with_one_clear_line(
     text = logs.getvalue()
     for value in (DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, NEW_ACCESS, NEW_SECRET):
         assert value not in text
+
+
+def test_one_keys_object_until_the_secret_is_read_again(stack: LocalStack, function_env):
+    from activity_poster.credentials import KeyStore
+
+    secret_id = function_env["LEADSQUARED_SECRET_ID"]
+    store = KeyStore(secret_id, max_age=300)
+    first = store.get()
+    assert store.get() is first  # the client builds its headers once per keys object
+
+    stack.put_secret(secret_id, {"accessKey": NEW_ACCESS, "secretKey": NEW_SECRET})
+    try:
+        fresh = store.get(refresh=True)
+    finally:
+        restore(stack, secret_id)
+
+    assert fresh is not first
+    assert (fresh.access_key, fresh.secret_key) == (NEW_ACCESS, NEW_SECRET)

@@ -68,6 +68,16 @@ def test_metrics_count_every_outcome(invoke, emulator: Emulator, capsys):
     assert len(metrics["UpstreamLatency"]) == 4  # one per call LeadSquared answered
 
 
+def test_counts_are_one_value_per_invocation(invoke, emulator: Emulator, capsys):
+    invoke(sqs_event(activity(), activity(), activity()))
+    invoke(sqs_event(activity()))
+
+    metrics = emf(capsys.readouterr().out)
+    # Summed per invocation (dashboards and alarms read Sum); latencies stay one per call.
+    assert metrics["Delivered"] == [3.0, 1.0]
+    assert len(metrics["UpstreamLatency"]) == 4
+
+
 def test_cold_start_is_counted_once(invoke, emulator: Emulator, capsys):
     from aws_lambda_powertools.metrics.provider import cold_start
 

@@ -281,6 +281,8 @@ def test_activity_datetime_is_posted_in_utc(given: str, posted: str) -> None:
         pytest.param("yesterday", "ISO 8601", id="garbage"),
         pytest.param("03/06/2025 09:41", "ISO 8601", id="local-format"),
         pytest.param("", "ISO 8601", id="empty"),
+        # Digits of another script are digits to a regular expression, not to LeadSquared.
+        pytest.param("\u0662\u0660\u0662\u0665-06-03 09:41:07", "ISO 8601", id="arabic-digits"),
     ],
 )
 def test_activity_datetime_refused(given: str, words: str) -> None:
