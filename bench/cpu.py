@@ -40,12 +40,16 @@ def run(stack: LocalStack, pycache: Path, emulator_url: str) -> Section:
     events = sqs_events(activity_bodies(BATCH_SIZE, start=ACTIVITIES), BATCH_SIZE)
     events += sqs_events(bodies, BATCH_SIZE)
 
-    def project(workers: int) -> ChildRun:
+    def project(workers: int, log_level: str = "INFO") -> ChildRun:
         env = child_env(
             stack,
             emulator_url,
             pycache,
-            {"DELIVERY_MODE": "single", "DELIVERY_WORKERS": str(workers)},
+            {
+                "DELIVERY_MODE": "single",
+                "DELIVERY_WORKERS": str(workers),
+                "POWERTOOLS_LOG_LEVEL": log_level,
+            },
         )
         plan = {"handler": "project", "events": events, "warmup": 1, "timeout_seconds": 60}
         child = run_child("container", env, plan=plan)
@@ -76,11 +80,13 @@ def run(stack: LocalStack, pycache: Path, emulator_url: str) -> Section:
             floor_runs.append(floor())
             project_runs.append(project(1))
     threaded = project(10)
+    quiet = project(1, log_level="WARNING")
     unpooled = floor(new_connections=True)
     project_cpu = statistics.median(_cpu(r) for r in project_runs)
     floor_cpu = statistics.median(_cpu(r) for r in floor_runs)
     threaded_cpu = _cpu(threaded)
     unpooled_cpu = _cpu(unpooled)
+    quiet_cpu = _cpu(quiet)
     section = Section()
     section.rows += [
         Row(
@@ -96,6 +102,15 @@ def run(stack: LocalStack, pycache: Path, emulator_url: str) -> Section:
             f"{threaded_cpu:.2f} s",
             f"floor: {floor_cpu:.2f} s",
             ratio(threaded_cpu, floor_cpu),
+            "-",
+            None,
+        ),
+        Row(
+            f"CPU s per {ACTIVITIES:,} activities, workers=1, POWERTOOLS_LOG_LEVEL=WARNING: no "
+            "line for a delivered activity (information)",
+            f"{quiet_cpu:.2f} s",
+            f"floor: {floor_cpu:.2f} s",
+            ratio(quiet_cpu, floor_cpu),
             "-",
             None,
         ),
@@ -123,7 +138,8 @@ def run(stack: LocalStack, pycache: Path, emulator_url: str) -> Section:
         + ", ".join(f"{_cpu(r):.2f} s (user {r.result['user_seconds']:.2f})" for r in project_runs)
         + "; floor: "
         + ", ".join(f"{_cpu(r):.2f} s (user {r.result['user_seconds']:.2f})" for r in floor_runs)
-        + f"; function workers=10: {threaded_cpu:.2f} s; bare loop with a new connection per "
+        + f"; function workers=10: {threaded_cpu:.2f} s; function at log level WARNING: "
+        f"{quiet_cpu:.2f} s; bare loop with a new connection per "
         f"POST (Connection: close): {unpooled_cpu:.2f} s. The floor of the target keeps its "
         "connection open, as the function does; without that, the same loop costs about as "
         "much as the function.",

@@ -17,6 +17,7 @@ are handled on a bounded pool of threads, the most-received first.
 
 from __future__ import annotations
 
+import functools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,6 +88,14 @@ def _deferred(outcome: Outcome) -> bool:
     return isinstance(outcome, Unavailable) and outcome.deferred
 
 
+@functools.cache
+def _delivery_pool(workers: int) -> ThreadPoolExecutor:
+    """One pool per container and size, reused by every batch: its threads outlive an
+    invocation (Lambda freezes them with the process), so a batch does not start them again.
+    A batch smaller than the pool keeps the others idle."""
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="delivery")
+
+
 @dataclass
 class _BatchState:
     """What the record handler learned, for the work done after the batch."""
@@ -138,13 +147,12 @@ class SqsAdapter:
         workers = self._settings.workers
         if self._settings.delivery_mode != "single":
             workers = max(workers, MAX_ROWS)  # enough rows in flight to fill a bulk call
-        workers = max(1, min(workers, len(records)))
-        if workers == 1:  # one at a time: a pool would only add threads
+        if workers <= 1 or len(records) == 1:  # one at a time: a pool would only add a hop
             return [message_id(r) for r in records if not handle(r)]
         # The most-received messages go first: they are the closest to the dead-letter queue.
         ordered = sorted(records, key=lambda raw: -_receives(raw))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="delivery") as pool:
-            done = dict(zip(map(message_id, ordered), pool.map(handle, ordered), strict=True))
+        outcomes = _delivery_pool(workers).map(handle, ordered)
+        done = dict(zip(map(message_id, ordered), outcomes, strict=True))
         return [message_id(r) for r in records if not done[message_id(r)]]
 
     def _handle_record(self, record: SqsRecord, deadline: Deadline, state: _BatchState) -> bool:
