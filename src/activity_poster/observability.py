@@ -2,7 +2,8 @@
 
 Nothing logs an activity's body, but LeadSquared's error messages can quote an email
 address or a phone number (for example in a duplicate-entry error); the formatter masks
-both in every line, whatever the field.
+both in every line, in every value except the identifiers, numbers and fixed words that
+this function or AWS sets (`_TRUSTED_KEYS`).
 """
 
 from __future__ import annotations
