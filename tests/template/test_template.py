@@ -117,6 +117,12 @@ def test_environment_variables_name_the_queues(template: dict[str, Any]) -> None
     assert variables["DEAD_LETTER_QUEUE_URL"] == {"Ref": DLQ}
 
 
+def test_pydantic_plugins_are_not_searched(template: dict[str, Any]) -> None:
+    # The function uses none; the search scans every installed package in each cold start.
+    variables = function_property(template, "Environment")["Variables"]
+    assert variables["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
+
+
 def test_powertools_settings(template: dict[str, Any]) -> None:
     variables = function_property(template, "Environment")["Variables"]
     assert variables["POWERTOOLS_SERVICE_NAME"] == "leadsquared-activity-poster"
