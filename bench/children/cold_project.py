@@ -1,4 +1,5 @@
-"""Cold start of the function: import the handler, then handle one SQS record.
+"""Cold start of the function: import the handler, then handle one event (an SQS batch of
+one record, or an API request).
 
 Usage: python -m bench.children.cold_project RESULT EVENT_JSON. The result holds wall-clock
 stamps (time.time_ns) taken after the imports and after the delivery; the runner stamps the
@@ -24,7 +25,9 @@ def main() -> None:
         {
             "imported_ns": imported,
             "done_ns": done,
-            "delivered": not answer.get("batchItemFailures"),
+            # An SQS answer lists no failure; an API answer is 201 Created.
+            "delivered": answer.get("statusCode", 201) == 201
+            and not answer.get("batchItemFailures"),
         },
     )
 
