@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from activity_poster.credentials import KeyStore
 from leadsquared_emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Emulator
 from localrun.stack import LocalStack
 from tests.integration.events import activity, sqs_event
@@ -69,8 +70,6 @@ def test_lasting_401_fails_the_message_with_one_clear_line(
 
 
 def test_one_keys_object_until_the_secret_is_read_again(stack: LocalStack, function_env):
-    from activity_poster.credentials import KeyStore
-
     secret_id = function_env["LEADSQUARED_SECRET_ID"]
     store = KeyStore(secret_id, max_age=300)
     first = store.get()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from typing import Any
 
 from hypothesis import given
@@ -104,8 +105,6 @@ def test_messages_with_arguments_and_exceptions_take_powertools_path() -> None:
     try:
         raise ValueError(EMAIL)
     except ValueError:
-        import sys
-
         failed = logging.LogRecord("svc", logging.ERROR, __file__, 1, "boom", (), sys.exc_info())
     line = json.loads(formatter.format(failed))
     assert line["exception_name"] == "ValueError"
