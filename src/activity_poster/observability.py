@@ -8,12 +8,17 @@ this function or AWS sets (`_TRUSTED_KEYS`).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
+import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TextIO
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import RESERVED_LOG_ATTRS, LambdaPowertoolsFormatter
@@ -79,6 +84,68 @@ _RESERVED = frozenset(RESERVED_LOG_ATTRS)
 # The first character of any JSON text: Powertools decodes a message that is JSON.
 _JSON_START = frozenset('{["-0123456789tfnNI \t\r\n')
 _SCALARS = (bool, int, float)
+_NEEDS_RECORD = object()  # a template that only a whole LogRecord can fill
+
+
+class _Stamp(NamedTuple):
+    """What Powertools' formatTime reads from a record, and the record when there is one."""
+
+    created: float
+    msecs: float
+    record: logging.LogRecord | None = None
+
+
+class _Slot(Enum):
+    LEVEL = "%(levelname)s"
+    LOCATION = "%(funcName)s:%(lineno)d"
+    TIME = "%(asctime)s"
+    MESSAGE = "message"
+
+
+@dataclass(frozen=True)
+class _Head:
+    """The log format's part of every line: the fixed keys as JSON text, encoded once, and
+    slots for the level, location, time and message, in the format's order.
+
+    `pieces` is None when the format does not allow it: a template other than the three
+    slots, a value that is not a plain string or number, an X-Ray key of its own, or an
+    encoder with indentation or of the caller's choice.
+    """
+
+    items: tuple[tuple[str, Any], ...]
+    keys: frozenset[str]
+    pieces: tuple[str | tuple[str, _Slot], ...] | None
+
+    @classmethod
+    def of(cls, formatter: MaskingFormatter, items: tuple[tuple[str, Any], ...]) -> _Head:
+        keys = frozenset(key for key, _ in items)
+        pieces: list[str | tuple[str, _Slot]] = []
+        spliceable = formatter.splices and "xray_trace_id" not in keys
+        for key, value in items if spliceable else ():
+            prefix = formatter.encode_text(key) + ":"
+            if key == "message":
+                pieces.append((prefix, _Slot.MESSAGE))
+            elif key in _RESERVED and value and isinstance(value, str):
+                slot = _SLOTS.get(value)
+                if slot is None:
+                    spliceable = False
+                    break
+                pieces.append((prefix, slot))
+            elif value is None:
+                continue  # left out, as Powertools leaves out keys without a value
+            elif isinstance(value, _SCALARS) and not isinstance(value, str):
+                pieces.append(prefix + formatter.encode_text(value))
+            elif isinstance(value, str):
+                if key not in _TRUSTED_KEYS:
+                    value = mask_personal_data(value)
+                pieces.append(prefix + formatter.encode_text(value))
+            else:
+                spliceable = False
+                break
+        return cls(items, keys, tuple(pieces) if spliceable else None)
+
+
+_SLOTS = {slot.value: slot for slot in _Slot if slot is not _Slot.MESSAGE}
 
 
 class MaskingFormatter(LambdaPowertoolsFormatter):
@@ -107,45 +174,136 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
             ).encode
         )
 
+        # Splicing pre-encoded pieces with "," gives the encoder's own text only when it
+        # is ours and writes compact JSON.
+        self.splices = "json_serializer" not in kwargs and self.json_indent is None
+        self._head: _Head | None = None
+
+    def encode_text(self, value: Any) -> str:
+        return self._encode(value)
+
     def serialize(self, log: LogRecord) -> str:
         return mask_personal_data(super().serialize(log))
 
     def format(self, record: logging.LogRecord) -> str:
         if record.exc_info or record.exc_text or record.stack_info:
             return super().format(record)
+        extras = {k: v for k, v in record.__dict__.items() if k not in _NOT_EXTRA}
+        stamp = _Stamp(record.created, record.msecs, record)
+        location = f"{record.funcName}:{record.lineno}"
+        line = self.plain_line(record.levelname, location, stamp, self._message(record), extras)
+        assert line is not None  # with the record at hand, every template can be rendered
+        return line
+
+    def plain_line(
+        self,
+        levelname: str,
+        location: str,
+        stamp: _Stamp,
+        message: Any,
+        extras: dict[str, Any],
+    ) -> str | None:
+        """The JSON line of a record without exception or stack, from its parts.
+
+        None when the log format holds a template that needs the whole record (only the
+        level, location and time can be rendered from the parts alone).
+        """
+        spliced = self._spliced_line(levelname, location, stamp, message, extras)
+        if spliced is not None:
+            return spliced
         log: dict[str, Any] = {}
         for source in (self.log_format, self.thread_safe_get_current_keys()):
             for key, value in source.items():
                 if key in _RESERVED and value and isinstance(value, str):
-                    value = self._render(value, record)
+                    value = self._render(value, levelname, location, stamp)
+                    if value is _NEEDS_RECORD:
+                        return None
                 log[key] = value
-        for key, value in record.__dict__.items():
-            if key not in _NOT_EXTRA:
-                log[key] = value
-        log["message"] = self._message(record)
+        log.update(extras)
+        log["message"] = message
         log["xray_trace_id"] = self._get_latest_trace_id()
-        kept: dict[str, Any] = {}
+        kept = {key: value for key, value in log.items() if value is not None}
         whole_line = False
-        for key, value in log.items():
-            if value is None:
-                continue  # Powertools leaves out keys without a value
-            if key not in _TRUSTED_KEYS and not isinstance(value, _SCALARS):
-                if isinstance(value, str):
-                    value = mask_personal_data(value)
-                else:
-                    whole_line = True  # a list or an object: mask its serialized text
-            kept[key] = value
+        for key in kept.keys() - _TRUSTED_KEYS:
+            value = kept[key]
+            if isinstance(value, str):
+                kept[key] = mask_personal_data(value)
+            elif not isinstance(value, _SCALARS):
+                whole_line = True  # a list or an object: mask its serialized text
         text = self._encode(kept)
         return mask_personal_data(text) if whole_line else text
 
-    def _render(self, template: str, record: logging.LogRecord) -> Any:
+    def _spliced_line(
+        self,
+        levelname: str,
+        location: str,
+        stamp: _Stamp,
+        message: Any,
+        extras: dict[str, Any],
+    ) -> str | None:
+        """`plain_line`'s JSON, with the log format's fixed keys encoded once (see _Head).
+
+        None where the result could differ from the general path's: keys given twice, a
+        message or value that is not a plain string or number, no head for the format.
+        """
+        items = tuple(self.log_format.items())
+        head = self._head
+        if head is None or head.items != items:
+            head = self._head = _Head.of(self, items)
+        current = self.thread_safe_get_current_keys()
+        if (
+            head.pieces is None
+            or not isinstance(message, str)
+            or not head.keys.isdisjoint(extras)
+            or (
+                current
+                and not (head.keys.isdisjoint(current) and current.keys().isdisjoint(extras))
+            )
+        ):
+            return None
+        tail = {**current, **extras}
+        trace = self._get_latest_trace_id()
+        if trace is not None:
+            if "xray_trace_id" in tail:
+                return None
+            tail["xray_trace_id"] = trace
+        kept = {key: value for key, value in tail.items() if value is not None}
+        for key in kept.keys() - _TRUSTED_KEYS:
+            value = kept[key]
+            if isinstance(value, str):
+                kept[key] = mask_personal_data(value)
+            elif not isinstance(value, _SCALARS):
+                return None  # the general path masks the whole line for these
+        encode = self._encode
+        parts = []
+        for piece in head.pieces:
+            if isinstance(piece, str):
+                parts.append(piece)
+                continue
+            prefix, slot = piece
+            if slot is _Slot.LEVEL:
+                value = levelname
+            elif slot is _Slot.LOCATION:
+                value = location
+            elif slot is _Slot.TIME:
+                value = self.formatTime(stamp)  # type: ignore[arg-type]  # reads created, msecs
+            else:
+                value = mask_personal_data(message)
+            parts.append(prefix + encode(value))
+        if kept:
+            parts.append(encode(kept)[1:-1])
+        return "{" + ",".join(parts) + "}"
+
+    def _render(self, template: str, levelname: str, location: str, stamp: _Stamp) -> Any:
         if template == "%(levelname)s":
-            return record.levelname
+            return levelname
         if template == "%(funcName)s:%(lineno)d":
-            return f"{record.funcName}:{record.lineno}"
+            return location
         if template == "%(asctime)s":
-            return self.formatTime(record)
-        return template % {**record.__dict__, "asctime": self.formatTime(record)}
+            return self.formatTime(stamp)  # type: ignore[arg-type]  # reads created, msecs
+        if stamp.record is None:
+            return _NEEDS_RECORD
+        return template % {**stamp.record.__dict__, "asctime": self.formatTime(stamp.record)}
 
     def _message(self, record: logging.LogRecord) -> Any:
         message = record.msg
@@ -161,6 +319,88 @@ logger = Logger(service="leadsquared-activity-poster", logger_formatter=MaskingF
 # libraries that carry the keys at INFO or above, whatever the root level.
 for _name in ("botocore", "boto3", "urllib3", "aws_lambda_powertools.utilities.parameters"):
     logging.getLogger(_name).setLevel(max(logging.INFO, logging.getLogger(_name).level))
+
+
+_stdlib_logger = logging.getLogger(logger.name)
+
+
+def log_info(message: str, fields: dict[str, Any]) -> None:
+    """`logger.info(message, extra=fields)`: the same line, written without a LogRecord.
+
+    For the line written once per delivered activity. Making a LogRecord and taking it
+    through the logging machinery (caller lookup, filters, handler dispatch) cost several
+    times what building the line does, as much CPU as the rest of a delivery's own work.
+    The level, the logger's handlers and their locks are honoured; a logger with filters, a
+    handler that is not a plain stream handler with this formatter, an ancestor's handler
+    that would take the record too (Powertools keeps the root's handlers out with a filter,
+    as Lambda's runtime installs one there), a message Powertools would decode as JSON, or a
+    log format that needs the whole record takes logger.info's own path instead.
+    """
+    std = _stdlib_logger
+    if not std.isEnabledFor(logging.INFO):
+        return
+    caller = sys._getframe(1)
+    location = f"{caller.f_code.co_name}:{caller.f_lineno}"
+    handlers = std.handlers
+    formatter = handlers[0].formatter if handlers else None
+    line = None
+    if (
+        isinstance(formatter, MaskingFormatter)
+        and not std.filters
+        and not _reaches_ancestors(std)
+        and message[:1] not in _JSON_START
+        and _NOT_EXTRA.isdisjoint(fields)
+        and all(_plain(handler, formatter) for handler in handlers)
+    ):
+        line = formatter.plain_line("INFO", location, _now(), message, fields)
+    if line is None:
+        logger.info(message, extra=fields, stacklevel=3)  # located at log_info's caller
+        return
+    for handler in handlers:
+        stream = handler.stream  # type: ignore[attr-defined]  # checked by _plain
+        with handler.lock:  # type: ignore[union-attr]
+            try:
+                stream.write(line + "\n")
+                stream.flush()
+            except Exception:  # as StreamHandler.emit: a log line never raises
+                handler.handleError(logging.makeLogRecord({"msg": message}))
+
+
+def _now() -> _Stamp:
+    """The time as a LogRecord made now would hold it."""
+    now = time.time_ns()
+    created, msecs = now / 1e9, (now % 1_000_000_000) // 1_000_000 + 0.0
+    if msecs == 999.0 and int(created) != now // 1_000_000_000:
+        msecs = 0.0  # the float rounded up into the next second
+    return _Stamp(created, msecs)
+
+
+def _reaches_ancestors(std: logging.Logger) -> bool:
+    """Whether an INFO record of `std` would also go to a handler of an ancestor."""
+    probe = _probe(std.name)
+    parent = std.parent if std.propagate else None
+    while parent is not None:
+        for handler in parent.handlers:
+            if probe.levelno >= handler.level and handler.filter(probe):
+                return True
+        parent = parent.parent if parent.propagate else None
+    return False
+
+
+@functools.cache
+def _probe(name: str) -> logging.LogRecord:
+    """An INFO record of logger `name`, for the filters on ancestors' handlers to judge."""
+    return logging.LogRecord(name, logging.INFO, "", 0, "", None, None)
+
+
+def _plain(handler: logging.Handler, formatter: MaskingFormatter) -> bool:
+    """A stream handler that writes INFO lines with `formatter`, unfiltered."""
+    return (
+        type(handler) is logging.StreamHandler
+        and handler.level <= logging.INFO
+        and not handler.filters
+        and handler.formatter is formatter
+    )
 
 
 @contextmanager

@@ -30,6 +30,9 @@ trusted_extras = st.fixed_dictionaries(
         "latency_ms": st.floats(0, 1e4),
         "attempts": st.integers(0, 5),
         "http_status": st.none() | st.integers(100, 599),
+        # keys that the log format or the context keys hold too
+        "service": safe_text,
+        "message_id": safe_text,
     },
 )
 untrusted_extras = st.dictionaries(
