@@ -178,9 +178,30 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
         # is ours and writes compact JSON.
         self.splices = "json_serializer" not in kwargs and self.json_indent is None
         self._head: _Head | None = None
+        self._second: tuple[int, str, str, str] | None = None
 
     def encode_text(self, value: Any) -> str:
         return self._encode(value)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        """Powertools' time, with the part that changes once a second made once a second."""
+        fmt = datefmt or self.datefmt
+        if (
+            self.use_rfc3339_iso8601
+            or (fmt and self.use_datetime_directive)
+            or (fmt or self.default_time_format).count(self.custom_ms_time_directive) != 1
+            or "%%" in (fmt or self.default_time_format)
+        ):
+            return super().formatTime(record, datefmt)
+        fmt = fmt or self.default_time_format
+        second = int(record.created)
+        cached = self._second
+        if cached is None or cached[0] != second or cached[1] != fmt:
+            stamp = self.converter(record.created)
+            before, _, after = fmt.partition(self.custom_ms_time_directive)
+            cached = (second, fmt, time.strftime(before, stamp), time.strftime(after, stamp))
+            self._second = cached
+        return f"{cached[2]}{int(record.msecs):03d}{cached[3]}"
 
     def serialize(self, log: LogRecord) -> str:
         return mask_personal_data(super().serialize(log))

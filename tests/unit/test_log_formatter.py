@@ -7,6 +7,7 @@ import logging
 import sys
 from typing import Any
 
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -112,3 +113,19 @@ def test_messages_with_arguments_and_exceptions_take_powertools_path() -> None:
     line = json.loads(formatter.format(failed))
     assert line["exception_name"] == "ValueError"
     assert EMAIL not in json.dumps(line)
+
+
+@given(
+    created=st.floats(0, 4_102_444_800),  # up to 2100
+    datefmt=st.sampled_from([None, "%d/%m/%Y %H:%M:%S.%F", "%H:%M:%S", "%Y %%F %F"]),
+    utc=st.booleans(),
+)
+def test_the_time_is_powertools_time(created: float, datefmt: str | None, utc: bool) -> None:
+    formatter = MaskingFormatter(service="svc", datefmt=datefmt, utc=utc)
+    made = record("m", (), {})
+    made.created, made.msecs = created, float(int(created * 1000) % 1000)
+
+    ours = formatter.formatTime(made)
+
+    assert ours == formatter.formatTime(made)  # once more, from the second's cache
+    assert ours == LambdaPowertoolsFormatter.formatTime(formatter, made)

@@ -57,11 +57,17 @@ def parse_activity(data: Any) -> Activity:
         raise InvalidActivity([FieldError("(body)", "must be a JSON object")])
     # pydantic cannot even name a key that is not valid text: name it readably, and check
     # the rest without it so that one answer still lists every problem.
-    unreadable = [
-        FieldError(key.encode("utf-8", "backslashreplace").decode(), _MESSAGES["extra_forbidden"])
-        for key in data
-        if not _is_text(key)
-    ]
+    unreadable = (
+        []
+        if _is_text("".join(data))  # the usual case, checked in one go
+        else [
+            FieldError(
+                key.encode("utf-8", "backslashreplace").decode(), _MESSAGES["extra_forbidden"]
+            )
+            for key in data
+            if not _is_text(key)
+        ]
+    )
     if unreadable:
         data = {key: value for key, value in data.items() if _is_text(key)}
     try:
