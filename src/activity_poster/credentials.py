@@ -44,6 +44,9 @@ class KeyStore:
         self._read_lock = threading.Lock()
         self._last_refresh = -REFRESH_INTERVAL_SECONDS
         self._parsed: tuple[Any, ApiKeys] | None = None
+        # The keys and when Powertools' cache of them expires at the latest: every call
+        # asks for them, and until then the answer cannot change.
+        self._fresh: tuple[ApiKeys, float] | None = None
 
     @property
     def secret_id(self) -> str:
@@ -68,6 +71,10 @@ class KeyStore:
 
     def get(self, *, refresh: bool = False) -> ApiKeys:
         """Return the keys; `refresh` bypasses the cache (used after LeadSquared answers 401)."""
+        fresh = self._fresh
+        if fresh is not None and not refresh and time.monotonic() < fresh[1]:
+            return fresh[0]
+        asked = time.monotonic()
         try:
             with self._read_lock:
                 value: Any = self._provider.get(
@@ -86,6 +93,8 @@ class KeyStore:
         if parsed is None or parsed[0] is not value:
             parsed = (value, _parse_keys(value, self._secret_id))
             self._parsed = parsed
+            # Read (or re-read) just now: Powertools keeps it for max_age from about now.
+            self._fresh = (parsed[1], asked + self._max_age)
         return parsed[1]
 
 

@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import Enum
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from aws_lambda_powertools import Logger
@@ -95,57 +94,57 @@ class _Stamp(NamedTuple):
     record: logging.LogRecord | None = None
 
 
-class _Slot(Enum):
-    LEVEL = "%(levelname)s"
-    LOCATION = "%(funcName)s:%(lineno)d"
-    TIME = "%(asctime)s"
-    MESSAGE = "message"
-
-
 @dataclass(frozen=True)
 class _Head:
-    """The log format's part of every line: the fixed keys as JSON text, encoded once, and
-    slots for the level, location, time and message, in the format's order.
+    """The log format's part of every line, worked out once per log format: its keys in
+    order with the fixed values (masked where untrusted), and which keys take the level,
+    location, time and message.
 
-    `pieces` is None when the format does not allow it: a template other than the three
-    slots, a value that is not a plain string or number, an X-Ray key of its own, or an
-    encoder with indentation or of the caller's choice.
+    `template` is None when a line cannot be made this way: a template other than those
+    four, a value that is not a plain string or number, or an X-Ray key of its own.
     """
 
     items: tuple[tuple[str, Any], ...]
     keys: frozenset[str]
-    pieces: tuple[str | tuple[str, _Slot], ...] | None
+    template: dict[str, Any] | None
+    level_keys: tuple[str, ...] = ()
+    location_keys: tuple[str, ...] = ()
+    time_keys: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, formatter: MaskingFormatter, items: tuple[tuple[str, Any], ...]) -> _Head:
+    def of(cls, items: tuple[tuple[str, Any], ...]) -> _Head:
         keys = frozenset(key for key, _ in items)
-        pieces: list[str | tuple[str, _Slot]] = []
-        spliceable = formatter.splices and "xray_trace_id" not in keys
-        for key, value in items if spliceable else ():
-            prefix = formatter.encode_text(key) + ":"
+        if "xray_trace_id" in keys or "message" not in keys:
+            return cls(items, keys, None)
+        template: dict[str, Any] = {}
+        slots: dict[str, list[str]] = {_LEVEL: [], _LOCATION: [], _TIME: []}
+        for key, value in items:
             if key == "message":
-                pieces.append((prefix, _Slot.MESSAGE))
+                template[key] = ""
             elif key in _RESERVED and value and isinstance(value, str):
-                slot = _SLOTS.get(value)
-                if slot is None:
-                    spliceable = False
-                    break
-                pieces.append((prefix, slot))
+                if value not in slots:
+                    return cls(items, keys, None)
+                slots[value].append(key)
+                template[key] = ""
             elif value is None:
                 continue  # left out, as Powertools leaves out keys without a value
-            elif isinstance(value, _SCALARS) and not isinstance(value, str):
-                pieces.append(prefix + formatter.encode_text(value))
             elif isinstance(value, str):
-                if key not in _TRUSTED_KEYS:
-                    value = mask_personal_data(value)
-                pieces.append(prefix + formatter.encode_text(value))
+                template[key] = value if key in _TRUSTED_KEYS else mask_personal_data(value)
+            elif isinstance(value, _SCALARS):
+                template[key] = value
             else:
-                spliceable = False
-                break
-        return cls(items, keys, tuple(pieces) if spliceable else None)
+                return cls(items, keys, None)
+        return cls(
+            items,
+            keys,
+            template,
+            tuple(slots[_LEVEL]),
+            tuple(slots[_LOCATION]),
+            tuple(slots[_TIME]),
+        )
 
 
-_SLOTS = {slot.value: slot for slot in _Slot if slot is not _Slot.MESSAGE}
+_LEVEL, _LOCATION, _TIME = "%(levelname)s", "%(funcName)s:%(lineno)d", "%(asctime)s"
 
 
 class MaskingFormatter(LambdaPowertoolsFormatter):
@@ -174,14 +173,8 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
             ).encode
         )
 
-        # Splicing pre-encoded pieces with "," gives the encoder's own text only when it
-        # is ours and writes compact JSON.
-        self.splices = "json_serializer" not in kwargs and self.json_indent is None
         self._head: _Head | None = None
         self._second: tuple[int, str, str, str] | None = None
-
-    def encode_text(self, value: Any) -> str:
-        return self._encode(value)
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         """Powertools' time, with the part that changes once a second made once a second."""
@@ -229,9 +222,9 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
         None when the log format holds a template that needs the whole record (only the
         level, location and time can be rendered from the parts alone).
         """
-        spliced = self._spliced_line(levelname, location, stamp, message, extras)
-        if spliced is not None:
-            return spliced
+        line = self._line_from_head(levelname, location, stamp, message, extras)
+        if line is not None:
+            return line
         log: dict[str, Any] = {}
         for source in (self.log_format, self.thread_safe_get_current_keys()):
             for key, value in source.items():
@@ -254,7 +247,7 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
         text = self._encode(kept)
         return mask_personal_data(text) if whole_line else text
 
-    def _spliced_line(
+    def _line_from_head(
         self,
         levelname: str,
         location: str,
@@ -262,18 +255,18 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
         message: Any,
         extras: dict[str, Any],
     ) -> str | None:
-        """`plain_line`'s JSON, with the log format's fixed keys encoded once (see _Head).
+        """`plain_line`'s JSON, starting from the log format worked out once (see _Head).
 
         None where the result could differ from the general path's: keys given twice, a
-        message or value that is not a plain string or number, no head for the format.
+        message or value that is not a plain string or number, no template for the format.
         """
         items = tuple(self.log_format.items())
         head = self._head
         if head is None or head.items != items:
-            head = self._head = _Head.of(self, items)
+            head = self._head = _Head.of(items)
         current = self.thread_safe_get_current_keys()
         if (
-            head.pieces is None
+            head.template is None
             or not isinstance(message, str)
             or not head.keys.isdisjoint(extras)
             or (
@@ -288,32 +281,26 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
             if "xray_trace_id" in tail:
                 return None
             tail["xray_trace_id"] = trace
-        kept = {key: value for key, value in tail.items() if value is not None}
-        for key in kept.keys() - _TRUSTED_KEYS:
-            value = kept[key]
+        for key in tail.keys() - _TRUSTED_KEYS:
+            value = tail[key]
             if isinstance(value, str):
-                kept[key] = mask_personal_data(value)
-            elif not isinstance(value, _SCALARS):
+                tail[key] = mask_personal_data(value)
+            elif value is not None and not isinstance(value, _SCALARS):
                 return None  # the general path masks the whole line for these
-        encode = self._encode
-        parts = []
-        for piece in head.pieces:
-            if isinstance(piece, str):
-                parts.append(piece)
-                continue
-            prefix, slot = piece
-            if slot is _Slot.LEVEL:
-                value = levelname
-            elif slot is _Slot.LOCATION:
-                value = location
-            elif slot is _Slot.TIME:
-                value = self.formatTime(stamp)  # type: ignore[arg-type]  # reads created, msecs
-            else:
-                value = mask_personal_data(message)
-            parts.append(prefix + encode(value))
-        if kept:
-            parts.append(encode(kept)[1:-1])
-        return "{" + ",".join(parts) + "}"
+        log = head.template.copy()
+        log["message"] = mask_personal_data(message)
+        for key in head.level_keys:
+            log[key] = levelname
+        for key in head.location_keys:
+            log[key] = location
+        if head.time_keys:
+            asctime = self.formatTime(stamp)  # type: ignore[arg-type]  # reads created, msecs
+            for key in head.time_keys:
+                log[key] = asctime
+        log.update(tail)
+        if None in tail.values():
+            log = {key: value for key, value in log.items() if value is not None}
+        return self._encode(log)
 
     def _render(self, template: str, levelname: str, location: str, stamp: _Stamp) -> Any:
         if template == "%(levelname)s":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from activity_poster.credentials import KeyStore
 from leadsquared_emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Emulator
@@ -83,3 +84,20 @@ def test_one_keys_object_until_the_secret_is_read_again(stack: LocalStack, funct
 
     assert fresh is not first
     assert (fresh.access_key, fresh.secret_key) == (NEW_ACCESS, NEW_SECRET)
+
+
+def test_the_secret_is_read_again_once_max_age_has_passed(stack: LocalStack, function_env):
+    """The keys are remembered for max_age, and no longer: a rotation without any 401 is
+    picked up once that time is over."""
+    secret_id = function_env["LEADSQUARED_SECRET_ID"]
+    store = KeyStore(secret_id, max_age=1)
+    first = store.get()
+    stack.put_secret(secret_id, {"accessKey": NEW_ACCESS, "secretKey": NEW_SECRET})
+    try:
+        assert store.get() is first  # within max_age
+        time.sleep(1.1)
+        later = store.get()
+    finally:
+        restore(stack, secret_id)
+
+    assert (later.access_key, later.secret_key) == (NEW_ACCESS, NEW_SECRET)
