@@ -27,7 +27,7 @@ from localrun.stack import LocalStack
 
 ACTIVITIES = 1000
 BATCH_SIZE = 10
-REPEATS = 3
+REPEATS = 5
 TARGET_RATIO = 1.5
 
 

@@ -14,9 +14,9 @@ import logging
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from aws_lambda_powertools import Logger
@@ -96,55 +96,91 @@ class _Stamp(NamedTuple):
 
 @dataclass(frozen=True)
 class _Head:
-    """The log format's part of every line, worked out once per log format: its keys in
-    order with the fixed values (masked where untrusted), and which keys take the level,
-    location, time and message.
+    """The log format's part of every line, worked out once per log format.
 
-    `template` is None when a line cannot be made this way: a template other than those
-    four, a value that is not a plain string or number, or an X-Ray key of its own.
+    `pieces` follows the format's order: each run of keys with fixed values is one piece of
+    JSON text, encoded (and masked where untrusted) once; each key that takes the level,
+    location, time or message is a pair of its encoded name and which of the four it takes.
+    None when a line cannot be made this way: a template other than those four, a value
+    that is not a plain string or number, an X-Ray key of its own, or an encoder that does
+    not write compact JSON.
     """
 
-    items: tuple[tuple[str, Any], ...]
+    version: tuple[int, int]
     keys: frozenset[str]
-    template: dict[str, Any] | None
-    level_keys: tuple[str, ...] = ()
-    location_keys: tuple[str, ...] = ()
-    time_keys: tuple[str, ...] = ()
+    pieces: tuple[str | tuple[str, str], ...] | None
+    encode: Callable[[Any], str] = json.dumps
+    # (level, location, message) -> the line's head as text, cut where the time goes: the
+    # same few combinations come back on every line.
+    _texts: dict[tuple[str, str, str], tuple[str, ...]] = field(default_factory=dict)
+
+    def around_time(self, levelname: str, location: str, message: str) -> tuple[str, ...]:
+        """The head's JSON, opening brace included, cut where the time goes."""
+        key = (levelname, location, message)
+        text = self._texts.get(key)
+        if text is None:
+            assert self.pieces is not None
+            parts, cuts = ["{"], []
+            for piece in self.pieces:
+                if isinstance(piece, str):
+                    parts.append(piece + ",")
+                    continue
+                name, slot = piece
+                if slot is _TIME:
+                    parts.append(name)
+                    cuts.append("".join(parts))
+                    parts = [","]
+                    continue
+                value = {_LEVEL: levelname, _LOCATION: location}.get(slot)
+                if value is None:
+                    value = mask_personal_data(message)
+                parts.append(name + self.encode(value) + ",")
+            cuts.append("".join(parts).removesuffix(","))
+            text = tuple(cuts)
+            if len(self._texts) >= _HEAD_TEXTS:
+                self._texts.clear()
+            self._texts[key] = text
+        return text
 
     @classmethod
-    def of(cls, items: tuple[tuple[str, Any], ...]) -> _Head:
+    def of(cls, formatter: MaskingFormatter) -> _Head:
+        items = list(formatter.log_format.items())
+        version = (formatter.format_version, len(items))
         keys = frozenset(key for key, _ in items)
-        if "xray_trace_id" in keys or "message" not in keys:
-            return cls(items, keys, None)
-        template: dict[str, Any] = {}
-        slots: dict[str, list[str]] = {_LEVEL: [], _LOCATION: [], _TIME: []}
+        if not formatter.compact or "xray_trace_id" in keys or "message" not in keys:
+            return cls(version, keys, None)
+        encode = formatter.encode
+        pieces: list[str | tuple[str, str]] = []
+        fixed: dict[str, Any] = {}
         for key, value in items:
-            if key == "message":
-                template[key] = ""
-            elif key in _RESERVED and value and isinstance(value, str):
-                if value not in slots:
-                    return cls(items, keys, None)
-                slots[value].append(key)
-                template[key] = ""
+            slot = _MESSAGE if key == "message" else None
+            if slot is None and key in _RESERVED and value and isinstance(value, str):
+                slot = _SLOTS.get(value)
+                if slot is None:
+                    return cls(version, keys, None)
+            if slot is not None:
+                if fixed:
+                    pieces.append(encode(fixed)[1:-1])
+                    fixed = {}
+                pieces.append((encode(key) + ":", slot))
             elif value is None:
                 continue  # left out, as Powertools leaves out keys without a value
             elif isinstance(value, str):
-                template[key] = value if key in _TRUSTED_KEYS else mask_personal_data(value)
+                fixed[key] = value if key in _TRUSTED_KEYS else mask_personal_data(value)
             elif isinstance(value, _SCALARS):
-                template[key] = value
+                fixed[key] = value
             else:
-                return cls(items, keys, None)
-        return cls(
-            items,
-            keys,
-            template,
-            tuple(slots[_LEVEL]),
-            tuple(slots[_LOCATION]),
-            tuple(slots[_TIME]),
-        )
+                return cls(version, keys, None)
+        if fixed:
+            pieces.append(encode(fixed)[1:-1])
+        return cls(version, keys, tuple(pieces), encode)
 
 
 _LEVEL, _LOCATION, _TIME = "%(levelname)s", "%(funcName)s:%(lineno)d", "%(asctime)s"
+_MESSAGE = "message"
+_HEAD_TEXTS = 64  # (level, location, message) combinations kept per log format
+# The templates, mapped to these very objects (the pieces are told apart by identity).
+_SLOTS = {template: template for template in (_LEVEL, _LOCATION, _TIME)}
 
 
 class MaskingFormatter(LambdaPowertoolsFormatter):
@@ -157,6 +193,8 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
     message, the masking patterns over identifiers and timestamps) the largest CPU cost of
     a delivery after the HTTP call itself.
     """
+
+    _format_version = 0  # see format_version
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -174,7 +212,29 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
         )
 
         self._head: _Head | None = None
+        # Pieces of JSON joined with "," read as the encoder's own text only when it is
+        # ours and writes compact JSON.
+        self.compact = "json_serializer" not in kwargs and self.json_indent is None
+        self.encode: Callable[[Any], str] = self._encode
         self._second: tuple[int, str, str, str] | None = None
+
+    # Powertools changes the log format through these three only; each one makes the next
+    # line work out the format's part again.
+    @property
+    def format_version(self) -> int:
+        return self._format_version
+
+    def append_keys(self, **additional_keys: Any) -> None:
+        super().append_keys(**additional_keys)
+        self._format_version += 1
+
+    def remove_keys(self, keys: Iterable[str]) -> None:
+        super().remove_keys(keys)
+        self._format_version += 1
+
+    def clear_state(self) -> None:
+        super().clear_state()
+        self._format_version += 1
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         """Powertools' time, with the part that changes once a second made once a second."""
@@ -255,18 +315,17 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
         message: Any,
         extras: dict[str, Any],
     ) -> str | None:
-        """`plain_line`'s JSON, starting from the log format worked out once (see _Head).
+        """`plain_line`'s JSON, the log format's part worked out once (see _Head).
 
         None where the result could differ from the general path's: keys given twice, a
-        message or value that is not a plain string or number, no template for the format.
+        message or value that is not a plain string or number, no pieces for the format.
         """
-        items = tuple(self.log_format.items())
         head = self._head
-        if head is None or head.items != items:
-            head = self._head = _Head.of(items)
+        if head is None or head.version != (self._format_version, len(self.log_format)):
+            head = self._head = _Head.of(self)
         current = self.thread_safe_get_current_keys()
         if (
-            head.template is None
+            head.pieces is None
             or not isinstance(message, str)
             or not head.keys.isdisjoint(extras)
             or (
@@ -287,20 +346,16 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
                 tail[key] = mask_personal_data(value)
             elif value is not None and not isinstance(value, _SCALARS):
                 return None  # the general path masks the whole line for these
-        log = head.template.copy()
-        log["message"] = mask_personal_data(message)
-        for key in head.level_keys:
-            log[key] = levelname
-        for key in head.location_keys:
-            log[key] = location
-        if head.time_keys:
-            asctime = self.formatTime(stamp)  # type: ignore[arg-type]  # reads created, msecs
-            for key in head.time_keys:
-                log[key] = asctime
-        log.update(tail)
         if None in tail.values():
-            log = {key: value for key, value in log.items() if value is not None}
-        return self._encode(log)
+            tail = {key: value for key, value in tail.items() if value is not None}
+        around_time = head.around_time(levelname, location, message)
+        text = around_time[0]
+        if len(around_time) > 1:
+            asctime = self._encode(self.formatTime(stamp))  # type: ignore[arg-type]
+            text = asctime.join(around_time)
+        if tail:
+            return text + "," + self._encode(tail)[1:]
+        return text + "}"
 
     def _render(self, template: str, levelname: str, location: str, stamp: _Stamp) -> Any:
         if template == "%(levelname)s":

@@ -129,3 +129,38 @@ def test_the_time_is_powertools_time(created: float, datefmt: str | None, utc: b
 
     assert ours == formatter.formatTime(made)  # once more, from the second's cache
     assert ours == LambdaPowertoolsFormatter.formatTime(formatter, made)
+
+
+@given(
+    order=st.permutations(["level", "location", "message", "timestamp", "service"]),
+    message=messages,
+    extras=trusted_extras,
+)
+def test_any_order_of_keys_matches_powertools(
+    order: list[str], message: str, extras: dict[str, Any]
+) -> None:
+    formatter = MaskingFormatter(service="svc", log_record_order=order)
+    formatter.append_keys(cold_start=False, function_name="poster", sampling_rate=None)
+    made = record(message, (), extras)
+
+    fast = json.loads(formatter.format(made))
+    reference = powertools_format(formatter, made)
+
+    assert fast == reference
+    assert list(fast) == list(reference)
+
+
+def test_a_change_of_keys_reaches_the_next_line() -> None:
+    formatter = MaskingFormatter(service="svc")
+    made = record("activity delivered", (), {"outcome": "delivered"})
+    assert "order_id" not in json.loads(formatter.format(made))
+
+    formatter.append_keys(order_id="o-1")
+    assert json.loads(formatter.format(made))["order_id"] == "o-1"
+    formatter.append_keys(order_id="o-2")
+    assert json.loads(formatter.format(made))["order_id"] == "o-2"
+    formatter.remove_keys(["order_id"])
+    assert "order_id" not in json.loads(formatter.format(made))
+    formatter.append_keys(order_id="o-3")
+    formatter.clear_state()
+    assert "order_id" not in json.loads(formatter.format(made))
