@@ -125,3 +125,17 @@ def test_the_bulk_url_must_be_on_the_create_urls_host() -> None:
             connect_timeout=1.0,
             read_timeout=1.0,
         )
+
+
+@pytest.mark.parametrize(
+    "fault", [Fault.DROP_CONNECTION, Fault.HTTP_503, Fault.TIMEOUT_AFTER_COMMIT]
+)
+def test_a_failed_post_is_never_repeated_by_urllib3(emulator: Emulator, fault: Fault):
+    """Whether to try again is the delivery layer's decision: a repeated POST can create a
+    second activity."""
+    emulator.configure(read_timeout_seconds=1.0)
+    emulator.inject(fault, times=1)
+
+    client_for(emulator, read_timeout=0.3).create_activity(BODY, KEYS)
+
+    assert len(emulator.received) == 1

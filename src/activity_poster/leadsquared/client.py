@@ -13,7 +13,7 @@ from urllib3.exceptions import (
     NewConnectionError,
     ReadTimeoutError,
 )
-from urllib3.util import parse_url
+from urllib3.util import Retry, parse_url
 
 from activity_poster.credentials import ApiKeys
 from activity_poster.leadsquared.bulk import classify_bulk
@@ -43,13 +43,14 @@ class LeadSquaredClient:
         self._create_path = origin.request_uri
         self._bulk_path = parse_url(bulk_url).request_uri if bulk_url else None
         # One pool for the one host (a PoolManager would parse the URL and look the pool up
-        # on every call). retries=False: a repeated POST can create a second activity, so
+        # on every call). No retries: a repeated POST can create a second activity, so
         # whether to try again is decided above this layer, from the outcome, never
-        # silently by urllib3.
+        # silently by urllib3. (What `retries=False` means, as one object: urllib3 would
+        # otherwise build it anew for every call.)
         self._pool = urllib3.connection_from_url(
             create_url,
             maxsize=max_connections,
-            retries=False,
+            retries=Retry(total=False, redirect=False),
             timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
         )
         self._headers: tuple[ApiKeys, dict[str, str]] | None = None
