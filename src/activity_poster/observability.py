@@ -112,12 +112,12 @@ class _Head:
     encode: Callable[[Any], str] = json.dumps
     # (level, location, message) -> the line's head as text, cut where the time goes: the
     # same few combinations come back on every line.
-    _texts: dict[tuple[str, str, str], tuple[str, ...]] = field(default_factory=dict)
+    texts: dict[tuple[str, str, str], tuple[str, ...]] = field(default_factory=dict)
 
     def around_time(self, levelname: str, location: str, message: str) -> tuple[str, ...]:
         """The head's JSON, opening brace included, cut where the time goes."""
         key = (levelname, location, message)
-        text = self._texts.get(key)
+        text = self.texts.get(key)
         if text is None:
             assert self.pieces is not None
             parts, cuts = ["{"], []
@@ -137,9 +137,9 @@ class _Head:
                 parts.append(name + self.encode(value) + ",")
             cuts.append("".join(parts).removesuffix(","))
             text = tuple(cuts)
-            if len(self._texts) >= _HEAD_TEXTS:
-                self._texts.clear()
-            self._texts[key] = text
+            if len(self.texts) >= _HEAD_TEXTS:
+                self.texts.clear()
+            self.texts[key] = text
         return text
 
     @classmethod
@@ -216,7 +216,19 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
         # ours and writes compact JSON.
         self.compact = "json_serializer" not in kwargs and self.json_indent is None
         self.encode: Callable[[Any], str] = self._encode
-        self._second: tuple[int, str, str, str] | None = None
+        self._second: tuple[int, str, str] | None = None
+        # Powertools' default time format (or one like it) is strftime's text around the
+        # milliseconds; that text changes once a second. None: another kind of format.
+        fmt = self.datefmt or self.default_time_format
+        self._time_parts: tuple[str, str] | None = None
+        if not (
+            self.use_rfc3339_iso8601
+            or (self.datefmt and self.use_datetime_directive)
+            or fmt.count(self.custom_ms_time_directive) != 1
+            or "%%" in fmt
+        ):
+            before, _, after = fmt.partition(self.custom_ms_time_directive)
+            self._time_parts = (before, after)
 
     # Powertools changes the log format through these three only; each one makes the next
     # line work out the format's part again.
@@ -238,23 +250,21 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         """Powertools' time, with the part that changes once a second made once a second."""
-        fmt = datefmt or self.datefmt
-        if (
-            self.use_rfc3339_iso8601
-            or (fmt and self.use_datetime_directive)
-            or (fmt or self.default_time_format).count(self.custom_ms_time_directive) != 1
-            or "%%" in (fmt or self.default_time_format)
-        ):
+        if datefmt is not None or self._time_parts is None:
             return super().formatTime(record, datefmt)
-        fmt = fmt or self.default_time_format
-        second = int(record.created)
+        return self._time_text(record.created, record.msecs)
+
+    def _time_text(self, created: float, msecs: float) -> str:
+        """formatTime's text for a record made at `created` (`msecs` its milliseconds)."""
+        second = int(created)
         cached = self._second
-        if cached is None or cached[0] != second or cached[1] != fmt:
-            stamp = self.converter(record.created)
-            before, _, after = fmt.partition(self.custom_ms_time_directive)
-            cached = (second, fmt, time.strftime(before, stamp), time.strftime(after, stamp))
+        if cached is None or cached[0] != second:
+            assert self._time_parts is not None
+            before, after = self._time_parts
+            stamp = self.converter(created)
+            cached = (second, time.strftime(before, stamp), time.strftime(after, stamp))
             self._second = cached
-        return f"{cached[2]}{int(record.msecs):03d}{cached[3]}"
+        return f"{cached[1]}{int(msecs):03d}{cached[2]}"
 
     def serialize(self, log: LogRecord) -> str:
         return mask_personal_data(super().serialize(log))
@@ -282,7 +292,9 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
         None when the log format holds a template that needs the whole record (only the
         level, location and time can be rendered from the parts alone).
         """
-        line = self._line_from_head(levelname, location, stamp, message, extras)
+        line = self._line_from_head(
+            levelname, location, stamp.created, stamp.msecs, message, extras
+        )
         if line is not None:
             return line
         log: dict[str, Any] = {}
@@ -311,7 +323,8 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
         self,
         levelname: str,
         location: str,
-        stamp: _Stamp,
+        created: float,
+        msecs: float,
         message: Any,
         extras: dict[str, Any],
     ) -> str | None:
@@ -348,11 +361,16 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
                 return None  # the general path masks the whole line for these
         if None in tail.values():
             tail = {key: value for key, value in tail.items() if value is not None}
-        around_time = head.around_time(levelname, location, message)
+        around_time = head.texts.get((levelname, location, message)) or head.around_time(
+            levelname, location, message
+        )
         text = around_time[0]
         if len(around_time) > 1:
-            asctime = self._encode(self.formatTime(stamp))  # type: ignore[arg-type]
-            text = asctime.join(around_time)
+            if self._time_parts is None:
+                asctime = self.formatTime(_Stamp(created, msecs))  # type: ignore[arg-type]
+            else:
+                asctime = self._time_text(created, msecs)
+            text = self._encode(asctime).join(around_time)
         if tail:
             return text + "," + self._encode(tail)[1:]
         return text + "}"
@@ -404,23 +422,47 @@ def log_info(message: str, fields: dict[str, Any]) -> None:
         return
     caller = sys._getframe(1)
     location = f"{caller.f_code.co_name}:{caller.f_lineno}"
+    # The checks are written out here rather than in helpers: on this path every call
+    # counts (see the docstring).
     handlers = std.handlers
     formatter = handlers[0].formatter if handlers else None
     line = None
-    if (
+    fast = (
         isinstance(formatter, MaskingFormatter)
         and not std.filters
-        and not _reaches_ancestors(std)
         and message[:1] not in _JSON_START
         and _NOT_EXTRA.isdisjoint(fields)
-        and all(_plain(handler, formatter) for handler in handlers)
-    ):
-        line = formatter.plain_line("INFO", location, _now(), message, fields)
+    )
+    for handler in handlers if fast else ():
+        if not (
+            type(handler) is logging.StreamHandler
+            and handler.level <= logging.INFO
+            and not handler.filters
+            and handler.formatter is formatter
+        ):
+            fast = False
+            break
+    if fast and std.propagate:
+        probe = _probe(std.name)
+        parent = std.parent
+        while fast and parent is not None:
+            for handler in parent.handlers:
+                if probe.levelno >= handler.level and handler.filter(probe):
+                    fast = False  # an ancestor's handler takes the record too
+                    break
+            parent = parent.parent if parent.propagate else None
+    if fast:
+        assert isinstance(formatter, MaskingFormatter)
+        now = time.time_ns()
+        created, msecs = now / 1e9, (now % 1_000_000_000) // 1_000_000 + 0.0
+        if msecs == 999.0 and int(created) != now // 1_000_000_000:
+            msecs = 0.0  # as LogRecord: the float rounded up into the next second
+        line = formatter._line_from_head("INFO", location, created, msecs, message, fields)
     if line is None:
         logger.info(message, extra=fields, stacklevel=3)  # located at log_info's caller
         return
     for handler in handlers:
-        stream = handler.stream  # type: ignore[attr-defined]  # checked by _plain
+        stream = handler.stream  # type: ignore[attr-defined]  # a StreamHandler, checked above
         with handler.lock:  # type: ignore[union-attr]
             try:
                 stream.write(line + "\n")
@@ -429,41 +471,10 @@ def log_info(message: str, fields: dict[str, Any]) -> None:
                 handler.handleError(logging.makeLogRecord({"msg": message}))
 
 
-def _now() -> _Stamp:
-    """The time as a LogRecord made now would hold it."""
-    now = time.time_ns()
-    created, msecs = now / 1e9, (now % 1_000_000_000) // 1_000_000 + 0.0
-    if msecs == 999.0 and int(created) != now // 1_000_000_000:
-        msecs = 0.0  # the float rounded up into the next second
-    return _Stamp(created, msecs)
-
-
-def _reaches_ancestors(std: logging.Logger) -> bool:
-    """Whether an INFO record of `std` would also go to a handler of an ancestor."""
-    probe = _probe(std.name)
-    parent = std.parent if std.propagate else None
-    while parent is not None:
-        for handler in parent.handlers:
-            if probe.levelno >= handler.level and handler.filter(probe):
-                return True
-        parent = parent.parent if parent.propagate else None
-    return False
-
-
 @functools.cache
 def _probe(name: str) -> logging.LogRecord:
     """An INFO record of logger `name`, for the filters on ancestors' handlers to judge."""
     return logging.LogRecord(name, logging.INFO, "", 0, "", None, None)
-
-
-def _plain(handler: logging.Handler, formatter: MaskingFormatter) -> bool:
-    """A stream handler that writes INFO lines with `formatter`, unfiltered."""
-    return (
-        type(handler) is logging.StreamHandler
-        and handler.level <= logging.INFO
-        and not handler.filters
-        and handler.formatter is formatter
-    )
 
 
 @contextmanager
