@@ -108,8 +108,8 @@ class _Head:
 
     version: tuple[int, int]
     keys: frozenset[str]
+    encode: Callable[[Any], str]
     pieces: tuple[str | tuple[str, str], ...] | None
-    encode: Callable[[Any], str] = json.dumps
     # (level, location, message) -> the line's head as text, cut where the time goes: the
     # same few combinations come back on every line.
     texts: dict[tuple[str, str, str], tuple[str, ...]] = field(default_factory=dict)
@@ -131,8 +131,11 @@ class _Head:
                     cuts.append("".join(parts))
                     parts = [","]
                     continue
-                value = {_LEVEL: levelname, _LOCATION: location}.get(slot)
-                if value is None:
+                if slot is _LEVEL:
+                    value = levelname
+                elif slot is _LOCATION:
+                    value = location
+                else:
                     value = mask_personal_data(message)
                 parts.append(name + self.encode(value) + ",")
             cuts.append("".join(parts).removesuffix(","))
@@ -147,9 +150,9 @@ class _Head:
         items = list(formatter.log_format.items())
         version = (formatter.format_version, len(items))
         keys = frozenset(key for key, _ in items)
-        if not formatter.compact or "xray_trace_id" in keys or "message" not in keys:
-            return cls(version, keys, None)
         encode = formatter.encode
+        if not formatter.compact or "xray_trace_id" in keys or "message" not in keys:
+            return cls(version, keys, encode, None)
         pieces: list[str | tuple[str, str]] = []
         fixed: dict[str, Any] = {}
         for key, value in items:
@@ -157,7 +160,7 @@ class _Head:
             if slot is None and key in _RESERVED and value and isinstance(value, str):
                 slot = _SLOTS.get(value)
                 if slot is None:
-                    return cls(version, keys, None)
+                    return cls(version, keys, encode, None)
             if slot is not None:
                 if fixed:
                     pieces.append(encode(fixed)[1:-1])
@@ -170,10 +173,10 @@ class _Head:
             elif isinstance(value, _SCALARS):
                 fixed[key] = value
             else:
-                return cls(version, keys, None)
+                return cls(version, keys, encode, None)
         if fixed:
             pieces.append(encode(fixed)[1:-1])
-        return cls(version, keys, tuple(pieces), encode)
+        return cls(version, keys, encode, tuple(pieces))
 
 
 _LEVEL, _LOCATION, _TIME = "%(levelname)s", "%(funcName)s:%(lineno)d", "%(asctime)s"
@@ -200,7 +203,7 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
         super().__init__(**kwargs)
         # Powertools' serializer is json.dumps with options, which builds a new encoder on
         # every call; the fast path encodes with the same options through one encoder.
-        self._encode: Callable[[Any], str] = (
+        self.encode: Callable[[Any], str] = (
             self.json_serializer
             if "json_serializer" in kwargs
             else json.JSONEncoder(
@@ -215,7 +218,6 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
         # Pieces of JSON joined with "," read as the encoder's own text only when it is
         # ours and writes compact JSON.
         self.compact = "json_serializer" not in kwargs and self.json_indent is None
-        self.encode: Callable[[Any], str] = self._encode
         self._second: tuple[int, str, str] | None = None
         # Powertools' default time format (or one like it) is strftime's text around the
         # milliseconds; that text changes once a second. None: another kind of format.
@@ -316,7 +318,7 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
                 kept[key] = mask_personal_data(value)
             elif not isinstance(value, _SCALARS):
                 whole_line = True  # a list or an object: mask its serialized text
-        text = self._encode(kept)
+        text = self.encode(kept)
         return mask_personal_data(text) if whole_line else text
 
     def _line_from_head(
@@ -370,9 +372,9 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
                 asctime = self.formatTime(_Stamp(created, msecs))  # type: ignore[arg-type]
             else:
                 asctime = self._time_text(created, msecs)
-            text = self._encode(asctime).join(around_time)
+            text = self.encode(asctime).join(around_time)
         if tail:
-            return text + "," + self._encode(tail)[1:]
+            return text + "," + self.encode(tail)[1:]
         return text + "}"
 
     def _render(self, template: str, levelname: str, location: str, stamp: _Stamp) -> Any:
