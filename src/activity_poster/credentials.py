@@ -44,8 +44,8 @@ class KeyStore:
         self._read_lock = threading.Lock()
         self._last_refresh = -REFRESH_INTERVAL_SECONDS
         self._parsed: tuple[Any, ApiKeys] | None = None
-        # The keys and when Powertools' cache of them expires at the latest: every call
-        # asks for them, and until then the answer cannot change.
+        # The keys, and a time before which Powertools' cache of them cannot expire: every
+        # call asks for them, and until then Powertools would hand back the same ones.
         self._fresh: tuple[ApiKeys, float] | None = None
 
     @property
