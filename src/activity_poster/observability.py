@@ -83,15 +83,13 @@ _RESERVED = frozenset(RESERVED_LOG_ATTRS)
 # The first character of any JSON text: Powertools decodes a message that is JSON.
 _JSON_START = frozenset('{["-0123456789tfnNI \t\r\n')
 _SCALARS = (bool, int, float)
-_NEEDS_RECORD = object()  # a template that only a whole LogRecord can fill
 
 
 class _Stamp(NamedTuple):
-    """What Powertools' formatTime reads from a record, and the record when there is one."""
+    """What Powertools' formatTime reads from a record."""
 
     created: float
     msecs: float
-    record: logging.LogRecord | None = None
 
 
 @dataclass(frozen=True)
@@ -189,15 +187,17 @@ _SLOTS = {template: template for template in (_LEVEL, _LOCATION, _TIME)}
 class MaskingFormatter(LambdaPowertoolsFormatter):
     """Powertools' JSON lines, personal data masked; a fast path for plain records.
 
-    A plain record (no exception, no stack) is formatted here to the same JSON Powertools
-    produces, with the untrusted strings masked one by one instead of the whole line; the
-    others go through Powertools' own format. One outcome line per activity made
+    A plain record (no exception, no stack, only strings and numbers) is formatted here to
+    the same JSON Powertools produces, with the untrusted strings masked one by one instead
+    of the whole line; the others go through Powertools' own format. One outcome line per activity made
     Powertools' generic path (a copy of the record, a JSON decode attempt on every
     message, the masking patterns over identifiers and timestamps) the largest CPU cost of
     a delivery after the HTTP call itself.
     """
 
-    _format_version = 0  # see format_version
+    # Powertools changes the log format through append_keys, remove_keys and clear_state
+    # only; each counts here, and the next line works out the format's part again.
+    format_version = 0
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -232,23 +232,17 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
             before, _, after = fmt.partition(self.custom_ms_time_directive)
             self._time_parts = (before, after)
 
-    # Powertools changes the log format through these three only; each one makes the next
-    # line work out the format's part again.
-    @property
-    def format_version(self) -> int:
-        return self._format_version
-
     def append_keys(self, **additional_keys: Any) -> None:
         super().append_keys(**additional_keys)
-        self._format_version += 1
+        self.format_version += 1
 
     def remove_keys(self, keys: Iterable[str]) -> None:
         super().remove_keys(keys)
-        self._format_version += 1
+        self.format_version += 1
 
     def clear_state(self) -> None:
         super().clear_state()
-        self._format_version += 1
+        self.format_version += 1
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         """Powertools' time, with the part that changes once a second made once a second."""
@@ -272,54 +266,19 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
         return mask_personal_data(super().serialize(log))
 
     def format(self, record: logging.LogRecord) -> str:
-        if record.exc_info or record.exc_text or record.stack_info:
-            return super().format(record)
-        extras = {k: v for k, v in record.__dict__.items() if k not in _NOT_EXTRA}
-        stamp = _Stamp(record.created, record.msecs, record)
-        location = f"{record.funcName}:{record.lineno}"
-        line = self.plain_line(record.levelname, location, stamp, self._message(record), extras)
-        assert line is not None  # with the record at hand, every template can be rendered
-        return line
-
-    def plain_line(
-        self,
-        levelname: str,
-        location: str,
-        stamp: _Stamp,
-        message: Any,
-        extras: dict[str, Any],
-    ) -> str | None:
-        """The JSON line of a record without exception or stack, from its parts.
-
-        None when the log format holds a template that needs the whole record (only the
-        level, location and time can be rendered from the parts alone).
-        """
-        line = self._line_from_head(
-            levelname, location, stamp.created, stamp.msecs, message, extras
-        )
-        if line is not None:
-            return line
-        log: dict[str, Any] = {}
-        for source in (self.log_format, self.thread_safe_get_current_keys()):
-            for key, value in source.items():
-                if key in _RESERVED and value and isinstance(value, str):
-                    value = self._render(value, levelname, location, stamp)
-                    if value is _NEEDS_RECORD:
-                        return None
-                log[key] = value
-        log.update(extras)
-        log["message"] = message
-        log["xray_trace_id"] = self._get_latest_trace_id()
-        kept = {key: value for key, value in log.items() if value is not None}
-        whole_line = False
-        for key in kept.keys() - _TRUSTED_KEYS:
-            value = kept[key]
-            if isinstance(value, str):
-                kept[key] = mask_personal_data(value)
-            elif not isinstance(value, _SCALARS):
-                whole_line = True  # a list or an object: mask its serialized text
-        text = self.encode(kept)
-        return mask_personal_data(text) if whole_line else text
+        if not (record.exc_info or record.exc_text or record.stack_info):
+            extras = {k: v for k, v in record.__dict__.items() if k not in _NOT_EXTRA}
+            line = self._line_from_head(
+                record.levelname,
+                f"{record.funcName}:{record.lineno}",
+                record.created,
+                record.msecs,
+                self._message(record),
+                extras,
+            )
+            if line is not None:
+                return line
+        return super().format(record)
 
     def _line_from_head(
         self,
@@ -330,13 +289,15 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
         message: Any,
         extras: dict[str, Any],
     ) -> str | None:
-        """`plain_line`'s JSON, the log format's part worked out once (see _Head).
+        """The JSON line of a record without exception or stack, from its parts, the log
+        format's part worked out once (see _Head).
 
-        None where the result could differ from the general path's: keys given twice, a
-        message or value that is not a plain string or number, no pieces for the format.
+        None where the result could differ from Powertools' own: keys given twice, a
+        message or value that is not a plain string or number (Powertools masks the whole
+        line then), no pieces for the format.
         """
         head = self._head
-        if head is None or head.version != (self._format_version, len(self.log_format)):
+        if head is None or head.version != (self.format_version, len(self.log_format)):
             head = self._head = _Head.of(self)
         current = self.thread_safe_get_current_keys()
         if (
@@ -360,7 +321,7 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
             if isinstance(value, str):
                 tail[key] = mask_personal_data(value)
             elif value is not None and not isinstance(value, _SCALARS):
-                return None  # the general path masks the whole line for these
+                return None  # Powertools' path masks the whole line for these
         if None in tail.values():
             tail = {key: value for key, value in tail.items() if value is not None}
         around_time = head.texts.get((levelname, location, message)) or head.around_time(
@@ -376,17 +337,6 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
         if tail:
             return text + "," + self.encode(tail)[1:]
         return text + "}"
-
-    def _render(self, template: str, levelname: str, location: str, stamp: _Stamp) -> Any:
-        if template == "%(levelname)s":
-            return levelname
-        if template == "%(funcName)s:%(lineno)d":
-            return location
-        if template == "%(asctime)s":
-            return self.formatTime(stamp)  # type: ignore[arg-type]  # reads created, msecs
-        if stamp.record is None:
-            return _NEEDS_RECORD
-        return template % {**stamp.record.__dict__, "asctime": self.formatTime(stamp.record)}
 
     def _message(self, record: logging.LogRecord) -> Any:
         message = record.msg
