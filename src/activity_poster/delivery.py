@@ -28,7 +28,7 @@ from activity_poster.leadsquared.outcomes import (
 )
 from activity_poster.metrics import Metric
 from activity_poster.models import Activity, InvalidActivity
-from activity_poster.observability import log_info, logger
+from activity_poster.observability import logger
 from activity_poster.ratelimit import RollingWindowLimiter
 from activity_poster.retry import RetryPolicy
 
@@ -230,7 +230,7 @@ def _log_outcome(outcome: Outcome, seconds: float, attempts: int, via: str | Non
         fields["via"] = via
     if isinstance(outcome, Delivered):
         fields["activity_id"] = outcome.activity_id
-        log_info("activity delivered", fields)
+        logger.info("activity delivered", extra=fields)
         return
     fields.update({k: v for k, v in _describe(outcome).items() if v not in (None, "", ())})
     logger.warning(f"activity {outcome.kind.value}", extra=fields)
