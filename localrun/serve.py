@@ -560,9 +560,9 @@ def local_api(
                 "IDEMPOTENCY_TABLE_NAME": table,
             }
             with _environment(env):
-                from activity_poster.runtime import get_runtime
+                from activity_poster.container import get_container
 
-                get_runtime.cache_clear()  # a container state built from this environment
+                get_container.cache_clear()  # a container state built from this environment
                 thread = threading.Thread(
                     target=server.serve_forever,
                     kwargs={"poll_interval": 0.1},
@@ -584,7 +584,7 @@ def local_api(
                     # Let an invocation in progress finish before its stand-ins go away.
                     if gateway.invocation_lock.acquire(timeout=INTEGRATION_TIMEOUT_SECONDS):
                         gateway.invocation_lock.release()
-                    get_runtime.cache_clear()
+                    get_container.cache_clear()
     finally:
         server.server_close()
 

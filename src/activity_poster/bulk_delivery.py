@@ -2,28 +2,25 @@
 
 Each delivery thread hands its row over and waits. After a short linger (or at once when a
 call is full) one waiting thread leads: it first waits for a slot in the bulk budget, and only
-then takes up to 25 rows, so that rows arriving while it waited ride in the same call. Every row gets its own outcome back, matched by RowNumber, so a rejected row fails
-only its own message and the rest of the code sees no difference from single calls.
+then takes up to 25 rows, so that rows arriving while it waited ride in the same call.
+Every row gets its own outcome back (see leadsquared/bulk.py), so a rejected row fails only
+its own message and the rest of the code sees no difference from single calls.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from activity_poster.credentials import ApiKeys
+from activity_poster.calls import RetryingCaller, Tried
 from activity_poster.deadline import Deadline
 from activity_poster.leadsquared.bulk import MAX_ROWS
 from activity_poster.leadsquared.client import LeadSquaredClient
-from activity_poster.leadsquared.outcomes import Outcome, Unavailable
 from activity_poster.observability import logger
+from activity_poster.outcomes import ConnectionLost, Outcome, Unaccounted
 from activity_poster.ratelimit import RollingWindowLimiter
-
-Rows = list[Outcome]
-CallWithRetries = Callable[..., tuple[Rows | Outcome, int]]
 
 
 @dataclass(eq=False)
@@ -40,21 +37,20 @@ class BulkCollector:
     def __init__(
         self,
         client: LeadSquaredClient,
-        call_with_retries: CallWithRetries,
+        caller: RetryingCaller,
         limiter: RollingWindowLimiter | None,
         linger_seconds: float,
-        call_budget: float = 0.0,
     ) -> None:
         self._client = client
-        self._call_with_retries = call_with_retries
+        self._caller = caller
         self._limiter = limiter
         self._linger = linger_seconds
-        self._call_budget = call_budget
         self._waiting: deque[_Row] = deque()
         self._lock = threading.Lock()
         self._leading = False  # a thread is waiting for a bulk slot, to send the next call
 
-    def post(self, body: dict[str, Any], deadline: Deadline) -> tuple[Outcome, int]:
+    def deliver_row(self, body: dict[str, Any], deadline: Deadline) -> Tried[list[Outcome]]:
+        """Hand `body` over as a row of the next bulk call; its own outcome once answered."""
         row = _Row(body, deadline)
         with self._lock:
             self._waiting.append(row)
@@ -83,29 +79,27 @@ class BulkCollector:
             self._send(chunk, reserved)
         row.done.wait()
         assert row.outcome is not None
-        return row.outcome, row.attempts
+        return Tried(row.outcome, row.attempts)
 
     def _reserve_slot(self, deadline: Deadline) -> bool:
         """Wait for the bulk budget (not past the deadline); True once a slot is taken."""
         if self._limiter is None:
             return False
-        return self._limiter.acquire(deadline.latest_start(self._call_budget))
+        return self._limiter.acquire(deadline.latest_start(self._caller.call_budget))
 
     def _send(self, chunk: list[_Row], slot_reserved: bool) -> None:
         """One bulk call (with retries) for `chunk`; every row gets an outcome, always."""
         try:
             deadline = min((row.deadline for row in chunk), key=lambda d: d.remaining())
             rows = [row.body for row in chunk]
-            answer, attempts = self._call_with_retries(
-                lambda keys: self._bulk_call(rows, keys),
+            answer, attempts = self._caller.run(
+                lambda keys: self._client.create_activities_bulk(rows, keys),
                 self._limiter,
                 deadline,
                 slot_reserved=slot_reserved,
             )
             outcomes = answer if isinstance(answer, list) else [answer] * len(chunk)
-            unaccounted = sum(
-                isinstance(o, Unavailable) and "does not account" in o.reason for o in outcomes
-            )
+            unaccounted = sum(isinstance(o, Unaccounted) for o in outcomes)
             if unaccounted:
                 logger.warning(
                     "bulk answer left rows unaccounted for; they are reported as failed",
@@ -113,11 +107,8 @@ class BulkCollector:
                 )
         except Exception as error:
             logger.exception("bulk call failed unexpectedly")
-            outcomes = [Unavailable(f"bulk call failed ({type(error).__name__})")] * len(chunk)
+            outcomes = [ConnectionLost(f"bulk call failed ({type(error).__name__})")] * len(chunk)
             attempts = 1
         for row, outcome in zip(chunk, outcomes, strict=True):
             row.outcome, row.attempts = outcome, attempts
             row.done.set()
-
-    def _bulk_call(self, rows: list[dict[str, Any]], keys: ApiKeys) -> Rows | Outcome:
-        return self._client.create_activities_bulk(rows, keys)

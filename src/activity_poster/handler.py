@@ -16,13 +16,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from activity_poster.adapters.event_kind import EventKind, event_kind
 from activity_poster.metrics import metrics, publish
 from activity_poster.observability import logger
-from activity_poster.runtime import get_runtime
+from activity_poster.settings import flag
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
 def _traced(handler: Handler) -> Handler:
-    if os.environ.get("POWERTOOLS_TRACE_DISABLED", "true").strip().lower() in {"1", "true"}:
+    if flag(os.environ.get("POWERTOOLS_TRACE_DISABLED", "true")):
         return handler
     from aws_lambda_powertools import Tracer
 
@@ -47,12 +47,11 @@ def _dispatch(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     kind = event_kind(event)
     if kind is EventKind.SQS:
         from activity_poster.adapters.sqs import SqsAdapter
+        from activity_poster.container import get_container
 
-        runtime = get_runtime()
-        answer = SqsAdapter(runtime.service, runtime.settings, runtime.queues).handle(
-            event, context
-        )
-        return dict(answer)
+        container = get_container()
+        adapter = SqsAdapter(container.service, container.settings, container.queues)
+        return dict(adapter.handle(event, context))
     from activity_poster.adapters.api import api_adapter
 
     return api_adapter().handle(kind, event, context)

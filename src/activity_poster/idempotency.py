@@ -22,8 +22,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from activity_poster.deadline import Deadline
 from activity_poster.delivery import ActivityPoster
-from activity_poster.leadsquared.outcomes import Delivered, Outcome, Unavailable
 from activity_poster.models import Activity
+from activity_poster.outcomes import AlreadyDelivered, Delivered, InProgress, Outcome
 
 _REPLAYED = "replayed"
 
@@ -33,7 +33,7 @@ class _NotDelivered(Exception):
 
     def __init__(self, outcome: Outcome) -> None:
         self.outcome = outcome
-        super().__init__(outcome.kind.value)
+        super().__init__(type(outcome).__name__)
 
 
 def _mark_replayed(response: Any, idempotent_data: DataRecord) -> Any:
@@ -50,16 +50,16 @@ class IdempotentPoster:
         )
         persistence = DynamoDBPersistenceLayer(table_name=table_name)
 
-        def post_once(
-            request: dict[str, str], activity: Activity, deadline: Deadline, bulk_ok: bool
+        def deliver_once(
+            request: dict[str, str], activity: Activity, deadline: Deadline, interactive: bool
         ) -> dict[str, Any]:
-            outcome = poster.post(activity, deadline, bulk_ok=bulk_ok)
+            outcome = poster.deliver(activity, deadline, interactive=interactive)
             if not isinstance(outcome, Delivered):
                 raise _NotDelivered(outcome)
             return {"activityId": outcome.activity_id, "leadScore": outcome.lead_score}
 
-        self._post_once = idempotent_function(
-            post_once,
+        self._deliver_once = idempotent_function(
+            deliver_once,
             data_keyword_argument="request",
             persistence_store=persistence,
             config=self._config,
@@ -72,27 +72,21 @@ class IdempotentPoster:
         if context is not None:
             self._config.register_lambda_context(context)
 
-    def post(
-        self, activity: Activity, key: str, deadline: Deadline, *, bulk_ok: bool = True
-    ) -> tuple[Outcome, bool]:
-        """The outcome, and whether it is the recorded result of an earlier delivery."""
+    def deliver_once(
+        self, activity: Activity, key: str, deadline: Deadline, *, interactive: bool = False
+    ) -> Outcome:
+        """Delivered once under `key`; AlreadyDelivered when an earlier delivery recorded it."""
         try:
-            result = self._post_once(
+            result = self._deliver_once(
                 request={"key": key},
                 activity=activity,
                 deadline=deadline,
-                bulk_ok=bulk_ok,
+                interactive=interactive,
             )
         except _NotDelivered as failure:
-            return failure.outcome, False
+            return failure.outcome
         except IdempotencyAlreadyInProgressError:
-            return (
-                Unavailable(
-                    "the same activity is being posted by another invocation right now",
-                    may_have_committed=True,
-                    in_progress=True,
-                ),
-                False,
-            )
-        delivered = Delivered(result.get("activityId"), result.get("leadScore"))
-        return delivered, bool(result.get(_REPLAYED))
+            return InProgress()
+        if result.get(_REPLAYED):
+            return AlreadyDelivered(result.get("activityId"), result.get("leadScore"))
+        return Delivered(result.get("activityId"), result.get("leadScore"))

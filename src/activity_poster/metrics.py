@@ -30,6 +30,7 @@ class Metric(StrEnum):
     DEDUPLICATED = "Deduplicated"
     UNAVAILABLE = "Unavailable"
     UNAUTHORIZED = "Unauthorized"
+    NOT_TRIED = "NotTried"
     UPSTREAM_LATENCY = "UpstreamLatency"
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -17,8 +16,8 @@ if TYPE_CHECKING:
 
 # SQS allows 256 KiB per message; an attribute this long is already more than anyone reads.
 _MAX_ATTRIBUTE = 1024
-# SQS caps a visibility timeout at 12 hours.
-_MAX_VISIBILITY = 43200
+# The message attribute that carries an activity's idempotency key.
+IDEMPOTENCY_ATTRIBUTE = "IdempotencyKey"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,15 +33,9 @@ class DeadLetter:
     idempotency_key: str | None = None
 
 
-def retry_delay(receive_count: int, base: int, cap: int, rng: random.Random | None = None) -> int:
-    """Visibility timeout for a message that failed for the `receive_count`-th time.
-
-    Doubles with each receive, from `base` up to `cap`, with 10% jitter so that a burst of
-    failures does not come back as a burst.
-    """
-    delay = min(cap, base * 2.0 ** min(30, max(0, receive_count - 1)))
-    draw = rng.random() if rng else random.random()  # noqa: S311 - jitter, not secrecy
-    return min(_MAX_VISIBILITY, max(0, round(delay * (0.9 + 0.2 * draw))))
+def is_fifo(queue: str) -> bool:
+    """Whether a queue's URL or ARN names a FIFO queue."""
+    return queue.endswith(".fifo")
 
 
 def queue_url(client: SQSClient, arn: str) -> str:
@@ -75,7 +68,7 @@ class Queues:
             "ReceiveCount": letter.receive_count,
             "FailedAt": datetime.now(UTC).isoformat(timespec="seconds"),
             "SourceQueue": letter.source_queue,
-            "IdempotencyKey": letter.idempotency_key or "",
+            IDEMPOTENCY_ATTRIBUTE: letter.idempotency_key or "",
         }
         request: dict[str, Any] = {
             "QueueUrl": queue_url,
@@ -86,7 +79,7 @@ class Queues:
                 if value
             },
         }
-        if queue_url.endswith(".fifo"):
+        if is_fifo(queue_url):
             request["MessageGroupId"] = letter.message_group_id or "dead-letters"
             request["MessageDeduplicationId"] = letter.original_message_id[:128]
         try:

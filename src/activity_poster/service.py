@@ -1,29 +1,26 @@
-"""What the adapters call: validate, deduplicate when configured, post."""
+"""What the adapters call: validate, deduplicate when configured, deliver."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from activity_poster import metrics
 from activity_poster.deadline import NO_DEADLINE, Deadline
-from activity_poster.delivery import ActivityPoster
-from activity_poster.leadsquared.outcomes import Outcome
+from activity_poster.delivery import ActivityPoster, record
 from activity_poster.metrics import Metric
 from activity_poster.models import InvalidActivity, parse_activity
 from activity_poster.observability import logger
+from activity_poster.outcomes import AlreadyDelivered, Invalid, Outcome
 
 if TYPE_CHECKING:
     from activity_poster.idempotency import IdempotentPoster
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
-    outcome: Outcome
-    # True when the activity had been delivered before and was not posted again.
-    replayed: bool = False
+def invalid(error: InvalidActivity) -> Invalid:
+    """Our validation's errors as an outcome."""
+    return Invalid(tuple(e.as_dict() for e in error.errors), getattr(error, "more", 0))
 
 
 class ActivityService:
@@ -41,10 +38,10 @@ class ActivityService:
         *,
         key_hint: str | None = None,
         deadline: Deadline = NO_DEADLINE,
-        bulk_ok: bool = True,
-    ) -> Result:
-        """Post `data` (a decoded JSON value) once. `key_hint` is the transport's idempotency
-        key (SQS message attribute, HTTP header); a key in the body takes precedence."""
+        interactive: bool = False,
+    ) -> Outcome:
+        """Deliver `data` (a decoded JSON value) once. `key_hint` is the transport's
+        idempotency key (SQS message attribute, HTTP header); a key in the body wins."""
         try:
             activity = parse_activity(data)
         except InvalidActivity as error:
@@ -52,21 +49,21 @@ class ActivityService:
         if not self._poster.can_start(deadline):
             # Before the idempotency record's two DynamoDB calls, which the deadline's call
             # budget does not cover.
-            return Result(self._poster.defer())
+            return self._poster.not_tried()
         if self._idempotency is None:
-            return Result(self._poster.post(activity, deadline, bulk_ok=bulk_ok))
+            return self._poster.deliver(activity, deadline, interactive=interactive)
         key = activity.IdempotencyKey or key_hint or activity.fingerprint()
-        outcome, replayed = self._idempotency.post(activity, key, deadline, bulk_ok=bulk_ok)
-        if replayed:
+        outcome = self._idempotency.deliver_once(activity, key, deadline, interactive=interactive)
+        if isinstance(outcome, AlreadyDelivered):
             metrics.count(Metric.DEDUPLICATED)
             logger.info(
                 "duplicate activity not posted again",
-                extra={
-                    "outcome": "deduplicated",
-                    "activity_id": getattr(outcome, "activity_id", None),
-                },
+                extra={"outcome": "deduplicated", "activity_id": outcome.activity_id},
             )
-        return Result(outcome, replayed)
+        return outcome
 
-    def refuse(self, error: InvalidActivity) -> Result:
-        return Result(self._poster.refuse(error))
+    def refuse(self, error: InvalidActivity) -> Invalid:
+        """Input that never became an activity: logged, and refused."""
+        outcome = invalid(error)
+        record(outcome, 0.0, attempts=0)
+        return outcome

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from activity_poster.adapters import api
-from activity_poster.observability import copy_of_logs
-from activity_poster.runtime import get_runtime
+from activity_poster.container import get_container
 from leadsquared_emulator import Emulator, EmulatorConfig
 from localrun.context import LocalLambdaContext
 from localrun.stack import LocalStack
+from tests.logs import copy_of_logs
 
 
 @pytest.fixture
@@ -41,11 +41,11 @@ def function_env(
     env["DELIVERY_WORKERS"] = "1"
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    get_runtime.cache_clear()
-    api._adapter = None
+    get_container.cache_clear()
+    api.api_adapter.cache_clear()
     yield env
-    get_runtime.cache_clear()
-    api._adapter = None
+    get_container.cache_clear()
+    api.api_adapter.cache_clear()
 
 
 @pytest.fixture
@@ -59,8 +59,8 @@ def set_env(function_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Ca
                 monkeypatch.delenv(name, raising=False)
             else:
                 monkeypatch.setenv(name, value)
-        get_runtime.cache_clear()
-        api._adapter = None
+        get_container.cache_clear()
+        api.api_adapter.cache_clear()
 
     return apply
 

@@ -23,8 +23,8 @@ from hypothesis import event as event_note
 from hypothesis import strategies as st
 
 from activity_poster.adapters.event_kind import EventKind, UnsupportedEvent, event_kind
+from activity_poster.container import get_container
 from activity_poster.models import parse_activity
-from activity_poster.runtime import get_runtime
 from leadsquared_emulator import Emulator
 from localrun.stack import LocalStack, Queues
 from tests.integration.events import (
@@ -164,7 +164,7 @@ def dead_letter_queue(
 ) -> Queues:
     queues = stack.create_queues(f"bad-input-{uuid.uuid4().hex[:8]}")
     monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", queues.dlq_url)
-    get_runtime.cache_clear()
+    get_container.cache_clear()
     return queues
 
 

@@ -8,14 +8,16 @@ import pytest
 
 from activity_poster.credentials import ApiKeys
 from activity_poster.leadsquared.client import LeadSquaredClient
-from activity_poster.leadsquared.outcomes import (
+from activity_poster.outcomes import (
+    ConnectionLost,
     Delivered,
-    OutcomeKind,
     Rejected,
     Throttled,
+    TimedOut,
+    Unauthorized,
     Unavailable,
+    Unreachable,
 )
-from activity_poster.settings import CREATE_ACTIVITY_PATH
 from leadsquared_emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Emulator, Fault
 from tests.integration.events import LEAD_ID, UNKNOWN_LEAD_ID
 
@@ -24,9 +26,7 @@ BODY = {"RelatedProspectId": LEAD_ID, "ActivityEvent": 212}
 
 
 def client_for(emulator: Emulator, read_timeout: float = 5.0) -> LeadSquaredClient:
-    return LeadSquaredClient(
-        emulator.url + CREATE_ACTIVITY_PATH, connect_timeout=1.0, read_timeout=read_timeout
-    )
+    return LeadSquaredClient(emulator.url, connect_timeout=1.0, read_timeout=read_timeout)
 
 
 def test_success_is_delivered_with_the_id(emulator: Emulator):
@@ -63,50 +63,46 @@ def test_throttling_is_recognised_under_any_status(emulator: Emulator, throttle_
 @pytest.mark.parametrize(
     ("fault", "kind"),
     [
-        (Fault.HTTP_500, OutcomeKind.UNAVAILABLE),
-        (Fault.HTTP_502, OutcomeKind.UNAVAILABLE),
-        (Fault.HTTP_503, OutcomeKind.UNAVAILABLE),
-        (Fault.NON_JSON_500, OutcomeKind.UNAVAILABLE),
-        (Fault.DROP_CONNECTION, OutcomeKind.UNAVAILABLE),
-        (Fault.STATUS_ERROR_200, OutcomeKind.REJECTED),
-        (Fault.THROTTLE, OutcomeKind.THROTTLED),
+        (Fault.HTTP_500, Unavailable),
+        (Fault.HTTP_502, Unavailable),
+        (Fault.HTTP_503, Unavailable),
+        (Fault.NON_JSON_500, Unavailable),
+        (Fault.DROP_CONNECTION, ConnectionLost),
+        (Fault.STATUS_ERROR_200, Rejected),
+        (Fault.THROTTLE, Throttled),
     ],
 )
-def test_each_fault_maps_to_its_outcome(emulator: Emulator, fault: Fault, kind: OutcomeKind):
+def test_each_fault_maps_to_its_outcome(emulator: Emulator, fault: Fault, kind: type):
     emulator.inject(fault, times=1)
 
-    assert client_for(emulator).create_activity(BODY, KEYS).kind is kind
+    assert type(client_for(emulator).create_activity(BODY, KEYS)) is kind
 
 
 def test_wrong_keys_are_unauthorized(emulator: Emulator):
     outcome = client_for(emulator).create_activity(BODY, ApiKeys("u$rwrong", "wrong"))
 
-    assert outcome.kind is OutcomeKind.UNAUTHORIZED
+    assert isinstance(outcome, Unauthorized)
 
 
 @pytest.mark.parametrize("fault", [Fault.READ_TIMEOUT, Fault.TIMEOUT_AFTER_COMMIT])
-def test_read_timeout_is_unavailable_and_may_have_committed(emulator: Emulator, fault: Fault):
+def test_read_timeout_is_timed_out_the_activity_may_exist(emulator: Emulator, fault: Fault):
     emulator.configure(read_timeout_seconds=1.0)
     emulator.inject(fault, times=1)
 
     outcome = client_for(emulator, read_timeout=0.3).create_activity(BODY, KEYS)
 
-    assert isinstance(outcome, Unavailable)
-    assert outcome.timed_out and outcome.may_have_committed
+    assert isinstance(outcome, TimedOut)
 
 
 def test_refused_connection_never_reached_leadsquared():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    client = LeadSquaredClient(
-        f"http://127.0.0.1:{port}{CREATE_ACTIVITY_PATH}", connect_timeout=1.0, read_timeout=1.0
-    )
+    client = LeadSquaredClient(f"http://127.0.0.1:{port}", connect_timeout=1.0, read_timeout=1.0)
 
     outcome = client.create_activity(BODY, KEYS)
 
-    assert isinstance(outcome, Unavailable)
-    assert outcome.may_have_committed is False
+    assert isinstance(outcome, Unreachable)
 
 
 def test_connections_are_reused(emulator: Emulator):
@@ -115,16 +111,6 @@ def test_connections_are_reused(emulator: Emulator):
         client.create_activity(BODY, KEYS)
 
     assert len({r.client_port for r in emulator.received}) == 1
-
-
-def test_the_bulk_url_must_be_on_the_create_urls_host() -> None:
-    with pytest.raises(ValueError, match="same host"):
-        LeadSquaredClient(
-            "https://api-in21.leadsquared.com" + CREATE_ACTIVITY_PATH,
-            bulk_url="https://api-us11.leadsquared.com/v2/ProspectActivity.svc/Bulk",
-            connect_timeout=1.0,
-            read_timeout=1.0,
-        )
 
 
 @pytest.mark.parametrize(

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from activity_poster.credentials import KeyStore
+import pytest
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+from activity_poster.credentials import ApiKeys, CredentialsError, KeyStore
 from leadsquared_emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Emulator
 from localrun.stack import LocalStack
-from tests.integration.events import activity, sqs_event
+from tests.integration.events import activity, api_v1_event, sqs_event
 
 NEW_ACCESS = "u$r" + "a" * 32
 NEW_SECRET = "b" * 40
@@ -70,20 +76,21 @@ def test_lasting_401_fails_the_message_with_one_clear_line(
         assert value not in text
 
 
-def test_one_keys_object_until_the_secret_is_read_again(stack: LocalStack, function_env):
+def test_refresh_reads_past_the_cache(stack: LocalStack, function_env):
     secret_id = function_env["LEADSQUARED_SECRET_ID"]
     store = KeyStore(secret_id, max_age=300)
     first = store.get()
-    assert store.get() is first  # the client builds its headers once per keys object
-
     stack.put_secret(secret_id, {"accessKey": NEW_ACCESS, "secretKey": NEW_SECRET})
     try:
+        cached = store.get()
         fresh = store.get(refresh=True)
+        after = store.get()
     finally:
         restore(stack, secret_id)
 
-    assert fresh is not first
+    assert cached == first  # within max_age: the keys Powertools keeps
     assert (fresh.access_key, fresh.secret_key) == (NEW_ACCESS, NEW_SECRET)
+    assert after == fresh  # the forced read replaced what Powertools keeps
 
 
 def test_the_secret_is_read_again_once_max_age_has_passed(stack: LocalStack, function_env):
@@ -94,10 +101,105 @@ def test_the_secret_is_read_again_once_max_age_has_passed(stack: LocalStack, fun
     first = store.get()
     stack.put_secret(secret_id, {"accessKey": NEW_ACCESS, "secretKey": NEW_SECRET})
     try:
-        assert store.get() is first  # within max_age
+        assert store.get() == first  # within max_age
         time.sleep(1.1)
         later = store.get()
     finally:
         restore(stack, secret_id)
 
     assert (later.access_key, later.secret_key) == (NEW_ACCESS, NEW_SECRET)
+
+
+def test_after_refusal_re_reads_at_most_once_per_interval(stack: LocalStack, function_env):
+    secret_id = function_env["LEADSQUARED_SECRET_ID"]
+    store = KeyStore(secret_id, max_age=300)
+    old = store.get()
+    stack.put_secret(secret_id, {"accessKey": NEW_ACCESS, "secretKey": NEW_SECRET})
+    try:
+        rotated = store.after_refusal(old)  # re-reads past the cache: the new keys
+        assert rotated is not None
+        assert (rotated.access_key, rotated.secret_key) == (NEW_ACCESS, NEW_SECRET)
+        assert store.after_refusal(old) == rotated  # already newer than the refused ones
+        # The new keys refused too: the secret was read moments ago, so no second read.
+        stack.put_secret(secret_id, {"accessKey": "u$rTHIRD", "secretKey": "third"})
+        assert store.after_refusal(rotated) is None
+    finally:
+        restore(stack, secret_id)
+
+
+class CountingProvider(SecretsProvider):
+    """The real provider against moto, counting the times it asks Secrets Manager."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def _get(self, name: str, **sdk_options: Any) -> str | bytes:
+        self.reads += 1
+        time.sleep(0.05)  # a slow read: every thread arrives while it is under way
+        return super()._get(name, **sdk_options)
+
+
+def test_a_fresh_containers_threads_read_the_secret_once(stack: LocalStack, function_env):
+    provider = CountingProvider()
+    store = KeyStore(function_env["LEADSQUARED_SECRET_ID"], max_age=300, provider=provider)
+    start = threading.Barrier(8)
+
+    def first_call() -> ApiKeys:
+        start.wait()
+        return store.get()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        keys = list(pool.map(lambda _: first_call(), range(8)))
+
+    assert provider.reads == 1
+    assert set(keys) == {ApiKeys(DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY)}
+
+
+@pytest.mark.parametrize(
+    ("key", "flaw"),
+    [
+        pytest.param("accessKey", "\r\nX-Injected: 1", id="access-key-crlf"),
+        pytest.param("secretKey", "\x00", id="secret-key-nul"),
+        pytest.param("secretKey", "\u20ac", id="secret-key-not-latin-1"),
+    ],
+)
+def test_a_key_unfit_for_a_header_is_refused_when_the_secret_is_read(
+    stack: LocalStack, function_env, key: str, flaw: str
+):
+    value = {"accessKey": DEFAULT_ACCESS_KEY, "secretKey": DEFAULT_SECRET_KEY}
+    head, tail = value[key][:6], value[key][6:]
+    value[key] = head + flaw + tail
+    stack.put_secret("leadsquared/unfit", value)
+    store = KeyStore("leadsquared/unfit", max_age=300)
+
+    with pytest.raises(CredentialsError) as caught:
+        store.get()
+
+    message = str(caught.value)
+    assert "'leadsquared/unfit'" in message
+    assert f"{key} contains a " in message
+    for part in (head, tail, "X-Injected", DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY):
+        assert part not in message
+
+
+def test_a_key_with_a_line_break_never_reaches_leadsquared_or_the_logs(
+    invoke, emulator: Emulator, stack: LocalStack, set_env, logs, capfd
+):
+    stack.put_secret(
+        "leadsquared/line-break",
+        {"accessKey": "u$rBROKEN\r\nX-Injected: 1", "secretKey": "s3cr3tBROKEN"},
+    )
+    set_env(LEADSQUARED_SECRET_ID="leadsquared/line-break")
+
+    answer = invoke(api_v1_event(activity()))
+
+    assert answer["statusCode"] == 500
+    body = json.loads(answer["body"])
+    assert "'leadsquared/line-break'" in body["message"]
+    assert "accessKey contains a control character" in body["message"]
+    assert emulator.received == []
+    captured = capfd.readouterr()
+    everything = "\n".join([answer["body"], logs.getvalue(), captured.out, captured.err])
+    for part in ("u$rBROKEN", "X-Injected", "s3cr3tBROKEN"):
+        assert part not in everything

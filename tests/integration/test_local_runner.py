@@ -22,6 +22,6 @@ def test_local_runner_reports_every_event_file():
         assert f"== events/{name}.json" in out
     assert out.count("HTTP 201") == 2
     assert "HTTP 400" in out
-    assert "moved to the dead-letter queue with the reason (rejected: InvalidActivity" in out
+    assert "moved to the dead-letter queue with the reason (invalid: InvalidActivity" in out
     assert "MXInvalidEntityException" in out
     assert "- 5b1e3f9a-7c2d-4e81-9a6b-0c4d2e8f1a37: delivered" in out

@@ -37,7 +37,7 @@ def test_one_outcome_line_per_activity_with_its_message_id(invoke, emulator: Emu
     assert [(o["message_id"], o["outcome"]) for o in outcomes] == [
         ("msg-0", "delivered"),
         ("msg-1", "rejected"),
-        ("msg-2", "rejected"),
+        ("msg-2", "invalid"),
     ]
     delivered = outcomes[0]
     assert delivered["activity_id"] == emulator.created[0].activity_id

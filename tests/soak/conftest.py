@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from activity_poster.adapters import api
-from activity_poster.runtime import get_runtime
+from activity_poster.container import get_container
 from leadsquared_emulator import Emulator, EmulatorConfig
 from localrun.stack import LocalStack
 
@@ -44,12 +44,12 @@ def configure_function(
         for name in ("IDEMPOTENCY_TABLE_NAME", "DEAD_LETTER_QUEUE_URL"):
             if name not in env:
                 monkeypatch.delenv(name, raising=False)
-        get_runtime.cache_clear()
-        api._adapter = None
+        get_container.cache_clear()
+        api.api_adapter.cache_clear()
         return env
 
-    get_runtime.cache_clear()
-    api._adapter = None
+    get_container.cache_clear()
+    api.api_adapter.cache_clear()
     yield apply
-    get_runtime.cache_clear()
-    api._adapter = None
+    get_container.cache_clear()
+    api.api_adapter.cache_clear()

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
 import pytest
 
-from activity_poster.adapters.sqs import unwrap_sns
+from activity_poster.adapters.sqs_records import unwrap_sns
 from activity_poster.models import (
     Activity,
     FieldError,
     InvalidActivity,
     decode_json,
     parse_activity,
+)
+from activity_poster.models.activity import (
+    NEW_LEAD_FIELDS,
+    NEW_LEAD_FIELDS_MESSAGE,
+    ONE_LEAD_MESSAGE,
+    lead_identity_violations,
 )
 
 LEAD_ID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
@@ -160,6 +167,64 @@ def test_lead_identity_errors(data: dict[str, Any], fields: list[str], words: st
     errors = errors_of(data)
     assert [error.field for error in errors] == fields
     assert words in errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        pytest.param({"RelatedProspectId": LEAD_ID}, [], id="id"),
+        pytest.param({"LeadId": LEAD_ID}, [], id="alias"),
+        pytest.param({"EmailAddress": EMAIL, "FirstName": "Asha", "Phone": "1"}, [], id="email"),
+        pytest.param({}, [("RelatedProspectId", ONE_LEAD_MESSAGE)], id="neither"),
+        pytest.param(
+            {"RelatedProspectId": None, "EmailAddress": None},
+            [("RelatedProspectId", ONE_LEAD_MESSAGE)],
+            id="none-is-not-given",
+        ),
+        pytest.param(
+            {"LeadId": LEAD_ID, "EmailAddress": EMAIL, "FirstName": "Asha"},
+            [("RelatedProspectId", ONE_LEAD_MESSAGE)],
+            id="both",
+        ),
+        pytest.param(
+            {"FirstName": "Asha"}, [("RelatedProspectId", ONE_LEAD_MESSAGE)], id="only-new-lead"
+        ),
+        pytest.param(
+            {"RelatedProspectId": LEAD_ID, "Phone": "1", "FirstName": "Asha"},
+            [("FirstName", NEW_LEAD_FIELDS_MESSAGE), ("Phone", NEW_LEAD_FIELDS_MESSAGE)],
+            id="new-lead-fields-with-id-in-a-set-order",
+        ),
+    ],
+)
+def test_lead_identity_violations(given: dict[str, Any], expected: list[tuple[str, str]]) -> None:
+    assert lead_identity_violations(given) == expected
+
+
+@pytest.mark.parametrize(
+    ("id_key", "email", "new_lead_fields"),
+    [
+        (id_key, email, names)
+        for id_key in (None, "RelatedProspectId", "LeadId")
+        for email in (False, True)
+        for size in range(len(NEW_LEAD_FIELDS) + 1)
+        for names in itertools.combinations(NEW_LEAD_FIELDS, size)
+    ],
+)
+def test_the_model_and_the_raw_keys_apply_one_lead_rule(
+    id_key: str | None, email: bool, new_lead_fields: tuple[str, ...]
+) -> None:
+    data: dict[str, Any] = {"ActivityEvent": 212, **dict.fromkeys(new_lead_fields, "x")}
+    if id_key:
+        data[id_key] = LEAD_ID
+    if email:
+        data["EmailAddress"] = EMAIL
+    expected = [FieldError(field, message) for field, message in lead_identity_violations(data)]
+    if expected:
+        assert errors_of(data) == expected
+        # Another error first: the model never reaches the rule, the raw keys still do.
+        assert errors_of({**data, "ActivityEvent": 0})[1:] == expected
+    else:
+        assert isinstance(parse_activity(data), Activity)
 
 
 # --- ActivityEvent ---------------------------------------------------------------------

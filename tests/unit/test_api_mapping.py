@@ -6,17 +6,26 @@ from typing import Any
 
 import pytest
 
-from activity_poster.adapters.api import _is_json, outcome_response
-from activity_poster.delivery import rejected_input
-from activity_poster.leadsquared.outcomes import (
+from activity_poster.adapters.api import _is_json
+from activity_poster.adapters.api_answers import outcome_response
+from activity_poster.models import FieldError, InvalidActivity
+from activity_poster.outcomes import (
+    AlreadyDelivered,
+    ConnectionLost,
     Delivered,
+    InProgress,
+    Invalid,
+    NotTried,
     Outcome,
     Rejected,
     Throttled,
+    TimedOut,
+    Unaccounted,
     Unauthorized,
     Unavailable,
+    Unreachable,
 )
-from activity_poster.models import FieldError, InvalidActivity
+from activity_poster.service import invalid
 
 ACTIVITY_ID = "6a3f2c10-8e4b-4d0c-9a71-2b5e8f9d4c11"
 
@@ -74,7 +83,7 @@ def test_invalid_activity_is_400_listing_each_field() -> None:
             FieldError("ActivityNotes", "unknown field"),
         ]
     )
-    response = outcome_response(rejected_input(error))
+    response = outcome_response(invalid(error))
     assert response.status_code == 400
     assert response.headers["Content-Type"] == "application/json"
     assert response.body == {
@@ -87,9 +96,7 @@ def test_invalid_activity_is_400_listing_each_field() -> None:
 
 
 def test_invalid_activity_errors_are_a_list() -> None:
-    outcome = Rejected(
-        "InvalidActivity", "(body): is empty", field_errors=({"field": "(body)", "message": "x"},)
-    )
+    outcome = Invalid(({"field": "(body)", "message": "x"},))
     body = outcome_response(outcome).body
     assert isinstance(body["errors"], list)
     assert body["errors"] == [{"field": "(body)", "message": "x"}]
@@ -111,13 +118,13 @@ def test_throttled_is_429_with_retry_after() -> None:
         pytest.param(Unauthorized("Invalid access key"), 502, id="unauthorized"),
         pytest.param(Unavailable("HTTP 503 without an application error", 503), 502, id="5xx"),
         pytest.param(
-            Unavailable("cannot connect to LeadSquared", may_have_committed=False),
+            Unreachable("cannot connect to LeadSquared"),
             502,
             id="connection-refused",
         ),
-        pytest.param(
-            Unavailable("LeadSquared did not answer in time", timed_out=True), 504, id="timeout"
-        ),
+        pytest.param(TimedOut("LeadSquared did not answer in time"), 504, id="timeout"),
+        pytest.param(ConnectionLost("connection reset"), 502, id="connection-lost"),
+        pytest.param(Unaccounted("row not in the answer"), 502, id="unaccounted"),
     ],
 )
 def test_upstream_failures(outcome: Outcome, status: int) -> None:
@@ -139,15 +146,32 @@ def test_unavailable_body_carries_the_reason() -> None:
     assert response.body["reason"] == "HTTP 503 with a body that is not JSON"
 
 
-def test_only_throttled_sets_retry_after() -> None:
+def test_only_answers_worth_retrying_soon_set_retry_after() -> None:
     outcomes: list[Outcome] = [
         Delivered(ACTIVITY_ID),
         Rejected("MXInvalidInputException", "bad"),
         Unauthorized("no"),
         Unavailable("down"),
-        Unavailable("slow", timed_out=True),
+        TimedOut("slow"),
     ]
     assert ["Retry-After" in outcome_response(o).headers for o in outcomes] == [False] * 5
+    retry_soon: list[Outcome] = [Throttled("limit"), InProgress(), NotTried()]
+    assert all("Retry-After" in outcome_response(o).headers for o in retry_soon)
+
+
+def test_a_replayed_delivery_answers_as_the_original_and_says_so() -> None:
+    response = outcome_response(AlreadyDelivered(ACTIVITY_ID))
+    assert (response.status_code, response.body) == (201, {"activityId": ACTIVITY_ID})
+    assert response.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in outcome_response(Delivered(ACTIVITY_ID)).headers
+
+
+@pytest.mark.parametrize(
+    ("outcome", "status"),
+    [(InProgress(), 409), (NotTried(), 503)],
+)
+def test_answers_of_activities_not_posted(outcome: Outcome, status: int) -> None:
+    assert outcome_response(outcome).status_code == status
 
 
 @pytest.mark.parametrize(

@@ -88,3 +88,85 @@ def test_printing_api_keys_hides_the_values(show: Any) -> None:
     assert ACCESS not in text
     assert SECRET not in text
     assert "ApiKeys" in text
+
+
+# Each key split in two around the flaw: neither half may reach the message.
+ACCESS_HEAD, ACCESS_TAIL = ACCESS[:8], ACCESS[8:]
+SECRET_HEAD, SECRET_TAIL = SECRET[:20], SECRET[20:]
+
+
+def access_with(flaw: str) -> dict[str, str]:
+    return {"accessKey": ACCESS_HEAD + flaw + ACCESS_TAIL, "secretKey": SECRET}
+
+
+def secret_with(flaw: str) -> dict[str, str]:
+    return {"accessKey": ACCESS, "secretKey": SECRET_HEAD + flaw + SECRET_TAIL}
+
+
+CONTROL = "accessKey contains a control character"
+NOT_LATIN_1 = "accessKey contains a character outside Latin-1"
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        pytest.param(access_with("\r\n"), CONTROL, id="crlf"),
+        pytest.param(access_with("\r"), CONTROL, id="cr"),
+        pytest.param(access_with("\n"), CONTROL, id="lf"),
+        pytest.param(access_with("\x00"), CONTROL, id="nul"),
+        pytest.param(access_with("\t"), CONTROL, id="tab-inside"),
+        pytest.param(access_with("\x1b"), CONTROL, id="escape"),
+        pytest.param(access_with("\x1f"), CONTROL, id="unit-separator"),
+        pytest.param(access_with("\x7f"), CONTROL, id="del"),
+        pytest.param(access_with("\u20ac"), NOT_LATIN_1, id="euro-sign"),
+        pytest.param(access_with("\u2028"), NOT_LATIN_1, id="line-separator"),
+        pytest.param(access_with("\U0001f511"), NOT_LATIN_1, id="emoji"),
+        pytest.param(
+            secret_with("\r\nX-Injected: 1"),
+            "secretKey contains a control character",
+            id="secret-key-header-injection",
+        ),
+        pytest.param(
+            secret_with("\u0441"),  # Cyrillic "es", looks like a Latin "c"
+            "secretKey contains a character outside Latin-1",
+            id="secret-key-lookalike",
+        ),
+        pytest.param(
+            {"accessKey": ACCESS_HEAD + "\n" + ACCESS_TAIL, "secretKey": SECRET + "\u20ac"},
+            f"{CONTROL}; secretKey contains a character outside Latin-1",
+            id="both-keys",
+        ),
+        pytest.param(
+            access_with("\n\u20ac"), f"{CONTROL}; {NOT_LATIN_1}", id="both-flaws-in-one-key"
+        ),
+    ],
+)
+def test_key_unfit_for_a_header_is_refused_without_its_value(
+    value: dict[str, str], problem: str
+) -> None:
+    with pytest.raises(CredentialsError) as caught:
+        _parse_keys(value, SECRET_ID)
+    message = str(caught.value)
+    assert message == f"secret {SECRET_ID!r}: {problem}"
+    for part in (ACCESS_HEAD, ACCESS_TAIL, SECRET_HEAD, SECRET_TAIL, "X-Injected"):
+        assert part not in message
+    assert message.isascii() and message.isprintable()
+
+
+def test_latin_1_letters_are_kept() -> None:
+    """Latin-1 goes into a header as it is: only control characters and wider ones are refused."""
+    keys = _parse_keys(access_with("\u00e9\u00df\u00a0"), SECRET_ID)
+    assert keys.access_key == ACCESS_HEAD + "\u00e9\u00df\u00a0" + ACCESS_TAIL
+
+
+def test_trailing_control_characters_are_whitespace_and_trimmed() -> None:
+    keys = _parse_keys({"accessKey": f"{ACCESS}\r\n", "secretKey": f"{SECRET}\x1f"}, SECRET_ID)
+    assert (keys.access_key, keys.secret_key) == (ACCESS, SECRET)
+
+
+def test_keys_compare_by_value() -> None:
+    """Two reads of the same secret give equal keys: the client keeps its headers for them."""
+    first = _parse_keys({"accessKey": ACCESS, "secretKey": SECRET}, SECRET_ID)
+    again = _parse_keys({"accessKey": f" {ACCESS}", "secretKey": SECRET}, SECRET_ID)
+    assert first == again and hash(first) == hash(again)
+    assert first != ApiKeys(ACCESS, SECRET + "x")

@@ -6,14 +6,15 @@ import random
 
 import pytest
 
-from activity_poster.leadsquared.outcomes import (
+from activity_poster.outcomes import (
     Delivered,
     Rejected,
     Throttled,
     Unauthorized,
     Unavailable,
+    Unreachable,
 )
-from activity_poster.retry import RetryPolicy
+from activity_poster.policy import RetryPolicy
 
 POLICY = RetryPolicy(max_attempts=4, backoff_base_seconds=0.5, backoff_cap_seconds=4.0)
 
@@ -54,7 +55,7 @@ def test_backoff_is_capped() -> None:
 
 
 def test_a_connection_that_never_reached_leadsquared_is_retried_at_once() -> None:
-    never_sent = Unavailable("connection refused", may_have_committed=False)
+    never_sent = Unreachable("connection refused")
     assert POLICY.wait_before_retry(never_sent, 1) == 0.0
     # but not in a tight loop: the second retry backs off
     second = POLICY.wait_before_retry(never_sent, 2, random.Random(0))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pydantic
 import pytest
 
-from activity_poster.settings import ConfigurationError, Settings
+from activity_poster.ratelimit import RateLimit
+from activity_poster.settings import ConfigurationError, DeliveryMode, Settings, flag
 
 URL = "LEADSQUARED_API_URL"
 SECRET = "LEADSQUARED_SECRET_ID"
@@ -37,12 +39,15 @@ def test_defaults() -> None:
     )
 
 
-def test_create_activity_url() -> None:
-    settings = Settings.from_env(env(LEADSQUARED_API_URL="https://api-in21.leadsquared.com/"))
-    assert (
-        settings.create_activity_url
-        == "https://api-in21.leadsquared.com/v2/ProspectActivity.svc/Create"
-    )
+def test_settings_are_frozen() -> None:
+    settings = Settings.from_env(env())
+    with pytest.raises(pydantic.ValidationError):
+        settings.read_timeout = 1.0  # type: ignore[misc]
+
+
+def test_call_budget() -> None:
+    settings = Settings.from_env(env(**{CONNECT: "2", READ: "5", "DEADLINE_MARGIN_SECONDS": "0.5"}))
+    assert settings.call_budget == 7.5
 
 
 @pytest.mark.parametrize(
@@ -68,6 +73,22 @@ def test_create_activity_url() -> None:
         pytest.param("http://127.5.5.5/", "http://127.5.5.5", id="http-other-loopback-ipv4"),
         pytest.param("http://localhost:3000", "http://localhost:3000", id="http-localhost"),
         pytest.param("http://[::1]:8080/", "http://[::1]:8080", id="http-loopback-ipv6"),
+        pytest.param(
+            "https://api-in21.leadsquared.com/v2",
+            "https://api-in21.leadsquared.com",
+            id="v2-stripped",
+        ),
+        pytest.param(
+            "https://api-in21.leadsquared.com/v2/",
+            "https://api-in21.leadsquared.com",
+            id="v2-slash-stripped",
+        ),
+        pytest.param(
+            "https://api-us11.leadsquared.com:8443/v2/",
+            "https://api-us11.leadsquared.com:8443",
+            id="v2-stripped-port-kept",
+        ),
+        pytest.param("http://localhost:3000/v2", "http://localhost:3000", id="v2-loopback"),
     ],
 )
 def test_accepted_urls(raw: str, api_url: str) -> None:
@@ -108,6 +129,24 @@ def test_allow_http_flag_off_keeps_refusing_plain_http(flag: str) -> None:
 )
 def test_refused_urls_name_the_variable(raw: str) -> None:
     assert URL in refused(env(LEADSQUARED_API_URL=raw))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param("/v3", id="v3"),
+        pytest.param("/v2/ProspectActivity.svc", id="endpoint-path"),
+        pytest.param("/v2/ProspectActivity.svc/Create", id="full-endpoint"),
+        pytest.param("/x", id="other"),
+        pytest.param("/api", id="api"),
+        pytest.param("/v2x", id="v2-prefix"),
+    ],
+)
+def test_urls_with_a_path_are_refused(path: str) -> None:
+    message = refused(env(LEADSQUARED_API_URL="https://api-in21.leadsquared.com" + path))
+    assert URL in message
+    assert "host only" in message
+    assert "https://api-in21.leadsquared.com" in message
 
 
 def test_url_credentials_are_not_repeated_in_the_error() -> None:
@@ -187,3 +226,101 @@ def test_reads_the_process_environment_by_default(monkeypatch: pytest.MonkeyPatc
     assert settings.api_url == "https://api-us11.leadsquared.com"
     assert settings.secret_id == "prod/leadsquared"
     assert settings.read_timeout == 12.0
+
+
+@pytest.mark.parametrize("value", ["1", "true", "TRUE", "Yes", " yes "])
+def test_flag_on(value: str) -> None:
+    assert flag(value)
+
+
+@pytest.mark.parametrize("value", [None, "", "0", "false", "no", "on", "y", "2"])
+def test_flag_off(value: str | None) -> None:
+    assert not flag(value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "mode"),
+    [
+        pytest.param(None, DeliveryMode.SINGLE, id="default"),
+        pytest.param("bulk", DeliveryMode.BULK, id="bulk"),
+        pytest.param(" AUTO ", DeliveryMode.AUTO, id="any-case"),
+        pytest.param("Single", DeliveryMode.SINGLE, id="single"),
+    ],
+)
+def test_delivery_mode(raw: str | None, mode: DeliveryMode) -> None:
+    assert Settings.from_env(env(DELIVERY_MODE=raw)).delivery_mode is mode
+
+
+def test_unknown_delivery_mode_names_the_variable() -> None:
+    message = refused(env(DELIVERY_MODE="batch"))
+    assert "DELIVERY_MODE" in message
+    assert "batch" in message
+
+
+@pytest.mark.parametrize(
+    ("overrides", "limit"),
+    [
+        pytest.param({}, None, id="unset"),
+        pytest.param({"LEADSQUARED_RATE_LIMIT": "None"}, None, id="none"),
+        pytest.param({"LEADSQUARED_RATE_LIMIT": "25/5s"}, RateLimit(25, 5.0), id="one-container"),
+        pytest.param(
+            {"LEADSQUARED_RATE_LIMIT": "25/5s", "LEADSQUARED_CONTAINERS": "4"},
+            RateLimit(6, 5.0),
+            id="shared",
+        ),
+    ],
+)
+def test_rate_limit_share(overrides: dict[str, str], limit: RateLimit | None) -> None:
+    assert Settings.from_env(env(**overrides)).rate_limit == limit
+
+
+def test_bulk_rate_limit_is_shared_too() -> None:
+    settings = Settings.from_env(
+        env(LEADSQUARED_BULK_RATE_LIMIT="100/5s", LEADSQUARED_CONTAINERS="3")
+    )
+    assert settings.bulk_rate_limit == RateLimit(33, 5.0)
+    assert settings.rate_limit is None
+
+
+def test_too_many_containers_names_both_variables() -> None:
+    message = refused(env(LEADSQUARED_RATE_LIMIT="2/5s", LEADSQUARED_CONTAINERS="3"))
+    assert "LEADSQUARED_RATE_LIMIT" in message
+    assert "LEADSQUARED_CONTAINERS" in message
+
+
+@pytest.mark.parametrize(
+    ("overrides", "variable"),
+    [
+        pytest.param({"LEADSQUARED_RATE_LIMIT": "25 per 5s"}, "LEADSQUARED_RATE_LIMIT", id="rate"),
+        pytest.param(
+            {"LEADSQUARED_BULK_RATE_LIMIT": "0/5s"}, "LEADSQUARED_BULK_RATE_LIMIT", id="bulk"
+        ),
+        pytest.param(
+            {"LEADSQUARED_RATE_LIMIT": "25/5s", "LEADSQUARED_CONTAINERS": "0"},
+            "LEADSQUARED_CONTAINERS",
+            id="containers",
+        ),
+        pytest.param({"DELIVERY_WORKERS": "0"}, "DELIVERY_WORKERS", id="workers"),
+        pytest.param({"MAX_RECEIVE_COUNT": "-1"}, "MAX_RECEIVE_COUNT", id="max-receive-count"),
+        pytest.param(
+            {"RETRY_BACKOFF_BASE_SECONDS": "soon"}, "RETRY_BACKOFF_BASE_SECONDS", id="backoff"
+        ),
+    ],
+)
+def test_other_errors_name_their_variable(overrides: dict[str, str], variable: str) -> None:
+    assert variable in refused(env(**overrides))
+
+
+def test_every_error_is_reported_at_once() -> None:
+    message = refused(env(LEADSQUARED_API_URL=None, **{READ: "0", MAX_AGE: "x"}))
+    assert all(variable in message for variable in (URL, READ, MAX_AGE))
+
+
+def test_optional_names_and_counts() -> None:
+    settings = Settings.from_env(
+        env(IDEMPOTENCY_TABLE_NAME=" activities ", MAX_RECEIVE_COUNT="5", ACTIVITY_QUEUE_URL="  ")
+    )
+    assert settings.idempotency_table == "activities"
+    assert settings.max_receive_count == 5
+    assert settings.activity_queue_url is None
+    assert settings.dead_letter_queue_url is None

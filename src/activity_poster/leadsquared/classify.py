@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from activity_poster.leadsquared.outcomes import (
+from activity_poster.outcomes import (
     Delivered,
     Outcome,
     Rejected,
@@ -27,7 +27,7 @@ def classify(status: int, body: bytes) -> Outcome:
     message = _text(document.get("ExceptionMessage")) if document else ""
 
     # Throttling first: it has been seen under 429, 403 and even 200.
-    if error_type == RATE_LIMIT_EXCEPTION or message.startswith(RATE_LIMIT_MESSAGE_PREFIX):
+    if is_throttle(error_type, message):
         return Throttled(message or "rate limit exceeded", http_status=status)
     if status == 401:
         return Unauthorized(message or "LeadSquared refused the access keys", http_status=status)
@@ -45,6 +45,11 @@ def classify(status: int, body: bytes) -> Outcome:
     return Unavailable(
         f"unexpected answer: HTTP {status}, Status={document.get('Status')!r}", status
     )
+
+
+def is_throttle(error_type: str, message: str) -> bool:
+    """LeadSquared's rate-limit answer, by its exception type or its message."""
+    return error_type == RATE_LIMIT_EXCEPTION or message.startswith(RATE_LIMIT_MESSAGE_PREFIX)
 
 
 def _delivered(document: dict[str, Any]) -> Delivered:

@@ -13,13 +13,17 @@ from urllib3.exceptions import (
     NewConnectionError,
     ReadTimeoutError,
 )
-from urllib3.util import Retry, parse_url
+from urllib3.util import Retry
 
 from activity_poster.credentials import ApiKeys
 from activity_poster.leadsquared.bulk import classify_bulk
 from activity_poster.leadsquared.classify import classify
-from activity_poster.leadsquared.outcomes import Outcome, Unavailable
+from activity_poster.outcomes import ConnectionLost, Outcome, TimedOut, Unreachable
 
+CREATE_PATH = "/v2/ProspectActivity.svc/Create"
+BULK_PATH = "/v2/ProspectActivity.svc/Bulk/CustomActivity/Add/ByLeadId"
+# What _post gives back when no answer came.
+NoAnswer = Unreachable | TimedOut | ConnectionLost
 USER_AGENT = "leadsquared-activity-poster/0.1"
 # LeadSquared asks for the Content-Type only and answers JSON whatever the Accept header says;
 # every header costs a little on every call.
@@ -30,25 +34,20 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 class LeadSquaredClient:
     def __init__(
         self,
-        create_url: str,
+        api_url: str,
         *,
         connect_timeout: float,
         read_timeout: float,
-        bulk_url: str | None = None,
         max_connections: int = 10,
     ) -> None:
-        origin = parse_url(create_url)
-        if bulk_url is not None and parse_url(bulk_url).netloc != origin.netloc:
-            raise ValueError("the create and bulk URLs must be on the same host")
-        self._create_path = origin.request_uri
-        self._bulk_path = parse_url(bulk_url).request_uri if bulk_url else None
+        """`api_url`: the tenant's API host, such as https://api-in21.leadsquared.com."""
         # One pool for the one host (a PoolManager would parse the URL and look the pool up
         # on every call). No retries: a repeated POST can create a second activity, so
         # whether to try again is decided above this layer, from the outcome, never
         # silently by urllib3. (What `retries=False` means, as one object: urllib3 would
         # otherwise build it anew for every call.)
         self._pool = urllib3.connection_from_url(
-            create_url,
+            api_url,
             maxsize=max_connections,
             retries=Retry(total=False, redirect=False),
             timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
@@ -56,29 +55,25 @@ class LeadSquaredClient:
         self._headers: tuple[ApiKeys, dict[str, str]] | None = None
 
     def create_activity(self, body: dict[str, Any], keys: ApiKeys) -> Outcome:
-        answer = self._post(self._create_path, body, keys)
-        return answer if isinstance(answer, Unavailable) else classify(*answer)
+        answer = self._post(CREATE_PATH, body, keys)
+        return classify(*answer) if isinstance(answer, tuple) else answer
 
     def create_activities_bulk(
         self, rows: list[dict[str, Any]], keys: ApiKeys
     ) -> Outcome | list[Outcome]:
         """Up to 25 activities in one call: one outcome per row, or one for the whole call."""
-        if self._bulk_path is None:
-            raise RuntimeError("no bulk URL configured")
-        answer = self._post(self._bulk_path, rows, keys)
-        if isinstance(answer, Unavailable):
-            return answer
-        return classify_bulk(*answer, row_count=len(rows))
+        answer = self._post(BULK_PATH, rows, keys)
+        return classify_bulk(*answer, row_count=len(rows)) if isinstance(answer, tuple) else answer
 
     def _headers_for(self, keys: ApiKeys) -> dict[str, str]:
         """The request headers, built once per set of keys (they change only on rotation)."""
         cached = self._headers
-        if cached is None or cached[0] is not keys:
+        if cached is None or cached[0] != keys:
             cached = (keys, {**_STATIC_HEADERS, **keys.headers()})
             self._headers = cached
         return cached[1]
 
-    def _post(self, path: str, body: Any, keys: ApiKeys) -> tuple[int, bytes] | Unavailable:
+    def _post(self, path: str, body: Any, keys: ApiKeys) -> tuple[int, bytes] | NoAnswer:
         payload = _ENCODER.encode(body).encode()
         try:
             response = self._pool.urlopen(
@@ -91,12 +86,9 @@ class LeadSquaredClient:
                 preload_content=True,
             )
         except (ConnectTimeoutError, NewConnectionError, NameResolutionError) as error:
-            return Unavailable(
-                f"cannot connect to LeadSquared ({type(error).__name__})",
-                may_have_committed=False,
-            )
+            return Unreachable(f"cannot connect to LeadSquared ({type(error).__name__})")
         except ReadTimeoutError:
-            return Unavailable("LeadSquared did not answer in time", timed_out=True)
+            return TimedOut("LeadSquared did not answer in time")
         except HTTPError as error:
-            return Unavailable(f"connection to LeadSquared failed ({type(error).__name__})")
+            return ConnectionLost(f"connection to LeadSquared failed ({type(error).__name__})")
         return response.status, response.data

@@ -1,7 +1,10 @@
 """The input contract."""
 
-from activity_poster.models.activity import Activity, ActivityField
+from activity_poster.models.activity import MAX_FIELDS, Activity, ActivityField, JsonNumber
 from activity_poster.models.validation import (
+    MAX_BODY_BYTES,
+    MAX_ERRORS,
+    BodyTooLarge,
     FieldError,
     InvalidActivity,
     decode_json,
@@ -9,10 +12,15 @@ from activity_poster.models.validation import (
 )
 
 __all__ = [
+    "MAX_BODY_BYTES",
+    "MAX_ERRORS",
+    "MAX_FIELDS",
     "Activity",
     "ActivityField",
+    "BodyTooLarge",
     "FieldError",
     "InvalidActivity",
+    "JsonNumber",
     "decode_json",
     "parse_activity",
 ]

@@ -1,15 +1,18 @@
 """An activity on a lead, in LeadSquared's own field names, normalised for posting.
 
 Rules enforced here (each has a test): exactly one way to name the lead, a positive
-ActivityEvent, UTC date-times, unique non-empty field names with string values, and no
-unknown key, so that a typo is an error rather than a silently dropped value.
+ActivityEvent, UTC date-times, at most MAX_FIELDS unique non-empty field names with values
+posted as the text they were sent as, and no unknown key, so that a typo is an error rather
+than a silently dropped value.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Self
 
@@ -23,14 +26,16 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, PydanticKnownError
 
 # LeadSquared's own format, YYYY-MM-DD HH:MM:SS in UTC (ASCII digits only).
 _LEADSQUARED_DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$", re.ASCII)
 _GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 # Deliberately loose: LeadSquared is the authority on addresses; this only catches values
-# that cannot be an address at all (a name in the wrong field, a missing @).
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# that cannot be an address at all (a name in the wrong field, a missing @). It is
+# ^[^@\s]+@[^@\s]+\.[^@\s]+$ written so that a long value takes linear time, not quadratic:
+# the lookahead checks the domain once, then any dot before its last character will do.
+_EMAIL_RE = re.compile(r"^[^@\s]+@(?=[^@\s]+\Z)[^@\s]+\.[^@\s]")
 
 NEW_LEAD_FIELDS = ("FirstName", "LastName", "Phone")
 NEW_LEAD_FIELDS_MESSAGE = "only used with EmailAddress, to create the lead when none has that email"
@@ -38,13 +43,63 @@ ONE_LEAD_MESSAGE = (
     "name the lead with exactly one of RelatedProspectId (or LeadId) and EmailAddress"
 )
 
+# An activity sets a handful of fields: the bound keeps one message's work small.
+MAX_FIELDS = 200
+# A field name echoed in an error is cut to this many characters: an error names a field, it
+# does not repeat the input.
+_NAME_LIMIT = 64
+
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class JsonNumber(str):
+    """A JSON number with a fraction or an exponent, kept as the text it was sent as.
+
+    LeadSquared takes field values as text, so `1E2` reaches it as "1E2", not "100.0". Being a
+    str, json.dumps writes it back as a JSON string of the same text (no type makes the
+    standard encoder write a number's original text), so a body that is decoded and
+    serialised again, as the async mode does, still posts the same value. Only a field Value
+    takes it; everywhere else it is refused as a float was.
+    """
+
+    __slots__ = ()
+
+
+def clip(name: str) -> str:
+    """A name as an error echoes it: at most _NAME_LIMIT characters."""
+    return name if len(name) <= _NAME_LIMIT else name[: _NAME_LIMIT - 1] + "\u2026"
+
+
+def lead_identity_violations(given: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """How the lead is named, checked over the given values (by field name or alias; None or
+    absent when not given): exactly one of RelatedProspectId (or LeadId) and EmailAddress,
+    and FirstName, LastName and Phone only with EmailAddress. The (field, message) pairs it
+    breaks, in a set order; none when it holds."""
+
+    def present(key: str) -> bool:
+        return given.get(key) is not None
+
+    by_id = present("RelatedProspectId") or present("LeadId")
+    if by_id == present("EmailAddress"):
+        return [("RelatedProspectId", ONE_LEAD_MESSAGE)]
+    if by_id:
+        return [(name, NEW_LEAD_FIELDS_MESSAGE) for name in NEW_LEAD_FIELDS if present(name)]
+    return []
+
+
+def _text(value: Any) -> Any:
+    """A number is not text, even kept as its text: refused as pydantic refuses a float."""
+    if isinstance(value, JsonNumber):
+        raise PydanticKnownError("string_type")
+    return value
 
 
 def _positive_int(value: Any) -> int:
     """A positive integer, or a string of digits; booleans and floats are refused."""
     if isinstance(value, bool):
         raise PydanticCustomError("int_type", "must be a positive integer, not a boolean")
+    if isinstance(value, JsonNumber):  # 12.0 and 1E2 are not integers as sent
+        raise PydanticCustomError("int_type", "must be a positive integer or a numeric string")
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if not isinstance(value, int):
@@ -55,13 +110,16 @@ def _positive_int(value: Any) -> int:
 
 
 def _field_value(value: Any) -> str:
-    """LeadSquared takes every field value as a string; numbers and booleans are converted."""
+    """LeadSquared takes every field value as a string; a number is posted as the text it was
+    sent as (see JsonNumber), a boolean as true or false."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, JsonNumber | float) and not math.isfinite(float(value)):
+        raise PydanticCustomError("finite_number", "must be a finite number")
     if isinstance(value, int | float):
         return str(value)
     if isinstance(value, str):
-        return value
+        return str(value)  # a plain str, also for a JsonNumber
     raise PydanticCustomError("value_type", "must be a string, a number or a boolean")
 
 
@@ -96,6 +154,7 @@ def to_leadsquared_datetime(value: str) -> str:
 
 PositiveInt = Annotated[int, BeforeValidator(_positive_int)]
 FieldValue = Annotated[str, BeforeValidator(_field_value)]
+Text = Annotated[str, BeforeValidator(_text)]
 
 
 class ActivityField(BaseModel):
@@ -103,29 +162,29 @@ class ActivityField(BaseModel):
 
     model_config = _STRICT
 
-    SchemaName: str = Field(min_length=1)
+    SchemaName: Text = Field(min_length=1)
     Value: FieldValue
 
 
 class Activity(BaseModel):
     model_config = _STRICT
 
-    RelatedProspectId: str | None = Field(
+    RelatedProspectId: Text | None = Field(
         default=None, validation_alias=AliasChoices("RelatedProspectId", "LeadId")
     )
-    EmailAddress: str | None = None
-    FirstName: str | None = None
-    LastName: str | None = None
-    Phone: str | None = None
+    EmailAddress: Text | None = None
+    FirstName: Text | None = None
+    LastName: Text | None = None
+    Phone: Text | None = None
     ActivityEvent: PositiveInt
-    ActivityNote: str | None = None
-    ActivityDateTime: str | None = None
-    Fields: list[ActivityField] | None = None
+    ActivityNote: Text | None = None
+    ActivityDateTime: Text | None = None
+    Fields: list[ActivityField] | None = Field(default=None, max_length=MAX_FIELDS)
     ProcessFilesAsync: StrictBool | None = None
     ValidateDropDownOptions: StrictBool | None = None
     IncludeLeadScore: StrictBool | None = None
     # Ours, not LeadSquared's: names the activity for deduplication; never posted.
-    IdempotencyKey: str | None = Field(default=None, min_length=1, max_length=256)
+    IdempotencyKey: Text | None = Field(default=None, min_length=1, max_length=256)
 
     @model_validator(mode="before")
     @classmethod
@@ -171,25 +230,18 @@ class Activity(BaseModel):
                     raise PydanticCustomError(
                         "duplicate",
                         "SchemaName {name} appears more than once",
-                        {"name": item.SchemaName},
+                        {"name": clip(item.SchemaName)},
                     )
                 seen.add(item.SchemaName)
         return fields
 
     @model_validator(mode="after")
     def _exactly_one_lead(self) -> Self:
-        if (self.RelatedProspectId is None) == (self.EmailAddress is None):
-            raise PydanticCustomError(
-                "lead_identity",
-                ONE_LEAD_MESSAGE,
-                {"field": "RelatedProspectId"},
-            )
-        if self.RelatedProspectId is not None:
-            extra = [n for n in NEW_LEAD_FIELDS if getattr(self, n) is not None]
-            if extra:
-                raise PydanticCustomError(
-                    "lead_identity", NEW_LEAD_FIELDS_MESSAGE, {"field": extra[0]}
-                )
+        # One error at a time here; parse_activity lists the rest from the raw keys.
+        violations = lead_identity_violations(vars(self))
+        if violations:
+            field, message = violations[0]
+            raise PydanticCustomError("lead_identity", message, {"field": field})
         return self
 
     def to_leadsquared(self) -> dict[str, Any]:

@@ -1,19 +1,31 @@
-"""Turn raw input into an Activity, or into errors that name each offending field."""
+"""Turn raw input into an Activity, or into errors that name each offending field.
+
+The work one message can cause is bounded: a body over MAX_BODY_BYTES is refused unread, a
+Fields list over MAX_FIELDS is one error rather than one per entry, and a refusal lists at
+most MAX_ERRORS errors.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
 from activity_poster.models.activity import (
-    NEW_LEAD_FIELDS,
-    NEW_LEAD_FIELDS_MESSAGE,
-    ONE_LEAD_MESSAGE,
+    MAX_FIELDS,
     Activity,
+    JsonNumber,
+    clip,
+    lead_identity_violations,
 )
+
+# An activity is a few KB and LeadSquared's own request limits are far smaller: this bounds
+# the memory and CPU one message can take.
+MAX_BODY_BYTES = 256 * 1024
+# A refusal lists this many errors and counts the rest.
+MAX_ERRORS = 20
 
 _MESSAGES = {
     "extra_forbidden": "unknown field (check the spelling; unknown fields are never dropped)",
@@ -31,55 +43,89 @@ class FieldError:
 
 
 class InvalidActivity(Exception):
-    """The input breaks the contract; `errors` names every offending field."""
+    """The input breaks the contract: `errors` names the offending fields, the first
+    MAX_ERRORS of them, and `more` counts the errors left out."""
 
     def __init__(self, errors: list[FieldError]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors[:MAX_ERRORS]
+        self.more = max(0, len(errors) - MAX_ERRORS)
+        text = "; ".join(f"{e.field}: {e.message}" for e in self.errors)
+        super().__init__(f"{text} ... and {self.more} more" if self.more else text)
+
+
+class BodyTooLarge(InvalidActivity):
+    """The body is over MAX_BODY_BYTES, and was refused without being read."""
+
+    def __init__(self) -> None:
+        super().__init__([FieldError("(body)", f"is larger than {MAX_BODY_BYTES} bytes")])
 
 
 def decode_json(text: Any) -> Any:
-    """Decode a message or request body; anything that is not JSON is an InvalidActivity."""
+    """Decode a message or request body; anything that is not JSON is an InvalidActivity.
+
+    A number with a fraction or an exponent decodes to a JsonNumber holding its text.
+    """
     if text is not None and not isinstance(text, str | bytes):
         raise InvalidActivity([FieldError("(body)", "must be JSON text")])
+    if text is not None and _too_large(text):
+        raise BodyTooLarge()
     if text is None or not text.strip():
         raise InvalidActivity([FieldError("(body)", "is empty")])
     try:
-        return json.loads(text)
+        return json.loads(text, parse_float=JsonNumber, parse_constant=_not_a_number)
     except (ValueError, UnicodeDecodeError) as error:
         raise InvalidActivity([FieldError("(body)", f"is not valid JSON ({error})")]) from None
     except RecursionError:
         raise InvalidActivity([FieldError("(body)", "is nested too deeply")]) from None
 
 
+def _too_large(text: str | bytes) -> bool:
+    """Whether the body is over MAX_BODY_BYTES in UTF-8; a text is encoded only when its
+    length alone (one to four bytes a character) does not settle it."""
+    if len(text) > MAX_BODY_BYTES:
+        return True
+    if isinstance(text, str) and len(text) * 4 > MAX_BODY_BYTES:
+        return len(text.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES
+    return False
+
+
+def _not_a_number(constant: str) -> NoReturn:
+    """Python's json reads NaN, Infinity and -Infinity; JSON has no such numbers."""
+    raise InvalidActivity([FieldError("(body)", "NaN and Infinity are not JSON numbers")])
+
+
 def parse_activity(data: Any) -> Activity:
     if not isinstance(data, dict):
         raise InvalidActivity([FieldError("(body)", "must be a JSON object")])
-    # pydantic cannot even name a key that is not valid text: name it readably, and check
-    # the rest without it so that one answer still lists every problem.
-    unreadable = (
-        []
-        if _is_text("".join(data))  # the usual case, checked in one go
-        else [
+    # Found on the raw keys, then left out so that the model checks the rest and one answer
+    # still lists every problem: a key that is not valid text (pydantic cannot even name it),
+    # and a Fields list too long to check entry by entry.
+    early: list[FieldError] = []
+    if not _is_text("".join(data)):  # the usual case, checked in one go
+        early += [
             FieldError(
-                key.encode("utf-8", "backslashreplace").decode(), _MESSAGES["extra_forbidden"]
+                clip(key.encode("utf-8", "backslashreplace").decode()),
+                _MESSAGES["extra_forbidden"],
             )
             for key in data
             if not _is_text(key)
         ]
-    )
-    if unreadable:
         data = {key: value for key, value in data.items() if _is_text(key)}
+    fields = data.get("Fields")
+    if isinstance(fields, list) and len(fields) > MAX_FIELDS:
+        early.append(FieldError("Fields", f"at most {MAX_FIELDS} entries"))
+        data = {key: value for key, value in data.items() if key != "Fields"}
     try:
         activity = Activity.model_validate(data)
     except ValidationError as error:
-        errors = unreadable + _field_errors(error)
+        errors = early + _field_errors(error)
         # The model checks how the lead is named only once every field is valid; check the raw
         # keys too, so that one answer lists every problem.
-        errors += [e for e in _lead_identity_errors(data) if e not in errors]
+        lead = [FieldError(field, message) for field, message in lead_identity_violations(data)]
+        errors += [e for e in lead if e not in errors]
         raise InvalidActivity(errors) from None
-    if unreadable:
-        raise InvalidActivity(unreadable)
+    if early:
+        raise InvalidActivity(early)
     return activity
 
 
@@ -91,18 +137,6 @@ def _is_text(key: str) -> bool:
     return True
 
 
-def _lead_identity_errors(data: dict[str, Any]) -> list[FieldError]:
-    def given(key: str) -> bool:
-        return data.get(key) is not None
-
-    by_id = given("RelatedProspectId") or given("LeadId")
-    if by_id == given("EmailAddress"):
-        return [FieldError("RelatedProspectId", ONE_LEAD_MESSAGE)]
-    if by_id:
-        return [FieldError(n, NEW_LEAD_FIELDS_MESSAGE) for n in NEW_LEAD_FIELDS if given(n)]
-    return []
-
-
 def _field_errors(error: ValidationError) -> list[FieldError]:
     errors = []
     # include_input=False: inputs may hold personal data and must not reach logs.
@@ -111,5 +145,5 @@ def _field_errors(error: ValidationError) -> list[FieldError]:
         if not location:
             location = str((item.get("ctx") or {}).get("field", "(body)"))
         message = _MESSAGES.get(item["type"], item["msg"])
-        errors.append(FieldError(location, message.removeprefix("Value error, ")))
+        errors.append(FieldError(clip(location), message.removeprefix("Value error, ")))
     return errors

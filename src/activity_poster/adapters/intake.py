@@ -1,5 +1,4 @@
-"""Async intake: validate now, post later. Valid activities are put on the queue, whose
-consumer (this same function) posts them at the pace the LeadSquared plan allows."""
+"""The API's way onto the queue: validated activities, as the caller sent them."""
 
 from __future__ import annotations
 
@@ -9,12 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from activity_poster.models import Activity
 from activity_poster.observability import logger
-from activity_poster.queues import Queues
+from activity_poster.queues import IDEMPOTENCY_ATTRIBUTE, Queues, is_fifo
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
-IDEMPOTENCY_ATTRIBUTE = "IdempotencyKey"
 _SQS_BATCH = 10
 
 
@@ -33,7 +31,7 @@ class Intake:
     def __init__(self, queues: Queues, queue_url: str) -> None:
         self._queues = queues
         self._queue_url = queue_url
-        self._fifo = queue_url.endswith(".fifo")
+        self._fifo = is_fifo(queue_url)
 
     def enqueue(self, items: list[tuple[Any, Activity, str | None]]) -> list[Enqueued]:
         """Put each (original JSON, validated activity, idempotency key) on the queue.

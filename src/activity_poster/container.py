@@ -5,19 +5,20 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+from activity_poster.adapters.intake import Intake
+from activity_poster.calls import RetryingCaller
 from activity_poster.credentials import KeyStore
-from activity_poster.delivery import ActivityPoster, DeliveryMode
-from activity_poster.intake import Intake
+from activity_poster.delivery import ActivityPoster
 from activity_poster.leadsquared.client import LeadSquaredClient
+from activity_poster.policy import LEADSQUARED_WINDOW_SECONDS, RetryPolicy
 from activity_poster.queues import Queues
 from activity_poster.ratelimit import RateLimit, RollingWindowLimiter
-from activity_poster.retry import LEADSQUARED_WINDOW_SECONDS, RetryPolicy
 from activity_poster.service import ActivityService
 from activity_poster.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
-class Runtime:
+class Container:
     settings: Settings
     service: ActivityService
     queues: Queues
@@ -30,29 +31,26 @@ def _limiter(limit: RateLimit | None, margin: float) -> RollingWindowLimiter | N
 
 
 @functools.cache
-def get_runtime() -> Runtime:
+def get_container() -> Container:
     """Built on first use, so a configuration error is reported by the invocation that hit it."""
     settings = Settings.from_env()
     client = LeadSquaredClient(
-        settings.create_activity_url,
-        bulk_url=settings.bulk_activity_url,
+        settings.api_url,
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
         max_connections=settings.workers,
     )
-    keys = KeyStore(settings.secret_id, max_age=settings.secret_max_age)
     limit = settings.rate_limit
     policy = RetryPolicy(
         max_attempts=settings.max_attempts,
         throttle_window_seconds=limit.window_seconds if limit else LEADSQUARED_WINDOW_SECONDS,
     )
+    keys = KeyStore(settings.secret_id, max_age=settings.secret_max_age)
     poster = ActivityPoster(
         client,
-        keys,
+        RetryingCaller(keys, policy, settings.call_budget),
         limiter=_limiter(limit, settings.rate_margin),
-        policy=policy,
-        call_budget=settings.call_budget,
-        mode=DeliveryMode(settings.delivery_mode),
+        mode=settings.delivery_mode,
         bulk_limiter=_limiter(settings.bulk_rate_limit, settings.rate_margin),
     )
     idempotency = None
@@ -65,4 +63,4 @@ def get_runtime() -> Runtime:
         )
     queues = Queues()
     intake = Intake(queues, settings.activity_queue_url) if settings.activity_queue_url else None
-    return Runtime(settings, ActivityService(poster, idempotency), queues, intake)
+    return Container(settings, ActivityService(poster, idempotency), queues, intake)

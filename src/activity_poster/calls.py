@@ -1,0 +1,130 @@
+"""One LeadSquared call made until it gives a final answer, as the policy says.
+
+The single and the bulk path both go through `RetryingCaller.run`: it waits for a rate-limit
+slot, never starts a call the invocation has no time left for, re-reads the secret once
+after a 401, pauses the container's limiter after a throttled answer, and asks the policy
+whether (and when) to try again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import NamedTuple
+
+from activity_poster import metrics
+from activity_poster.credentials import ApiKeys, KeyStore
+from activity_poster.deadline import Deadline
+from activity_poster.metrics import Metric
+from activity_poster.observability import logger
+from activity_poster.outcomes import NotTried, Outcome, Throttled, TimedOut, Unauthorized
+from activity_poster.policy import RetryPolicy
+from activity_poster.ratelimit import RollingWindowLimiter
+
+
+class Tried[T](NamedTuple):
+    """What the last attempt gave (an outcome, or a bulk call's rows) and how many were made."""
+
+    result: T | Outcome
+    attempts: int
+
+
+class RetryingCaller:
+    def __init__(
+        self,
+        keys: KeyStore,
+        policy: RetryPolicy,
+        call_budget: float,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._keys = keys
+        self._policy = policy
+        self.call_budget = call_budget
+        self._sleep = sleep
+        self._refusal_reported_at = -60.0
+
+    @property
+    def throttle_window(self) -> float:
+        return self._policy.throttle_window_seconds
+
+    def can_start(self, deadline: Deadline) -> bool:
+        """Whether the invocation has time left for one more call."""
+        return deadline.allows(self.call_budget)
+
+    def run[T](
+        self,
+        call: Callable[[ApiKeys], T | Outcome],
+        limiter: RollingWindowLimiter | None,
+        deadline: Deadline,
+        *,
+        slot_reserved: bool = False,
+    ) -> Tried[T]:
+        """Run `call` until its answer is final, the attempts run out or time does.
+
+        `call` answers with an outcome for the whole call, or with something else (the
+        per-row answer of a bulk call), which is final. `slot_reserved`: the first attempt's
+        rate-limit slot is already taken.
+        """
+        keys = self._keys.get()
+        attempts = 0
+        result: T | Outcome = NotTried()
+        wait = 0.0
+        while True:
+            if slot_reserved:
+                slot_reserved = False
+                if not self.can_start(deadline):
+                    return Tried(result, attempts)
+            elif not self._start_allowed(limiter, deadline, wait):
+                return Tried(result, attempts)
+            sent = time.perf_counter()
+            result = call(keys)
+            attempts += 1
+            if not isinstance(result, TimedOut):
+                metrics.upstream_latency((time.perf_counter() - sent) * 1000)
+            if isinstance(result, Unauthorized):
+                fresh = self._keys.after_refusal(keys)
+                if fresh is None:
+                    self._report_refused_keys()
+                    return Tried(result, attempts)
+                keys, wait = fresh, 0.0
+                metrics.count(Metric.RETRIED)
+                continue
+            if isinstance(result, Throttled):
+                metrics.count(Metric.THROTTLED)
+                if limiter is not None:
+                    # The window is full for every thread of this container, not just this one.
+                    limiter.pause(self.throttle_window)
+            next_wait = (
+                self._policy.wait_before_retry(result, attempts)
+                if isinstance(result, Outcome)
+                else None
+            )
+            if next_wait is None:
+                return Tried(result, attempts)
+            metrics.count(Metric.RETRIED)
+            wait = next_wait
+
+    def _start_allowed(
+        self, limiter: RollingWindowLimiter | None, deadline: Deadline, wait: float
+    ) -> bool:
+        """Wait `wait`, then take a rate-limit slot; False if the deadline comes first."""
+        if not deadline.allows(wait + self.call_budget):
+            return False
+        if wait > 0:
+            self._sleep(wait)
+        if limiter is None:
+            return True
+        return limiter.acquire(deadline.latest_start(self.call_budget))
+
+    def _report_refused_keys(self) -> None:
+        """One clear line, at most once a minute, when the keys in the secret are refused."""
+        if time.monotonic() - self._refusal_reported_at < 60:
+            return
+        self._refusal_reported_at = time.monotonic()
+        secret_id = self._keys.secret_id
+        logger.error(
+            "LeadSquared refuses the access keys (HTTP 401), also after re-reading the secret: "
+            f"check the keys in secret {secret_id!r} and that LEADSQUARED_API_URL is your "
+            "tenant's API host",
+            extra={"secret_id": secret_id},
+        )

@@ -1,0 +1,145 @@
+"""What happens after each outcome: the one place to read or change it.
+
+| outcome          | again in this invocation        | SQS message                  | HTTP |
+|------------------|---------------------------------|------------------------------|------|
+| Delivered        | -                               | acknowledged                 | 201  |
+| AlreadyDelivered | -                               | acknowledged                 | 201  |
+| Invalid          | -                               | dead-lettered                | 400  |
+| Rejected         | -                               | dead-lettered                | 422  |
+| Throttled        | after the rate window + jitter  | retried later                | 429  |
+| Unavailable      | after a backoff                 | retried later                | 502  |
+| Unreachable      | at once, then after a backoff   | retried later                | 502  |
+| TimedOut         | after a backoff                 | retried later                | 504  |
+| ConnectionLost   | after a backoff                 | retried later                | 502  |
+| Unaccounted      | -                               | retried later                | 502  |
+| Unauthorized     | at once with re-read keys       | retried later                | 502  |
+| NotTried         | -                               | put back                     | 503  |
+| InProgress       | -                               | retried later                | 409  |
+
+"Again in this invocation" applies while attempts (`LEADSQUARED_MAX_ATTEMPTS`) and time
+last. "Retried later": the message fails, and its visibility timeout grows with its receive
+count (`retry_delay`), so SQS's redrive moves it to the DLQ after maxReceiveCount. "Put
+back": the message fails and is visible again at once; on its last receive a fresh copy is
+queued instead, so a message that was never tried is not dead-lettered for it.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from enum import Enum
+from http import HTTPStatus
+
+from activity_poster.outcomes import (
+    AlreadyDelivered,
+    ConnectionLost,
+    Delivered,
+    InProgress,
+    Invalid,
+    NotTried,
+    Outcome,
+    Rejected,
+    Throttled,
+    TimedOut,
+    Unaccounted,
+    Unauthorized,
+    Unavailable,
+    Unreachable,
+)
+
+# LeadSquared counts its limits over 5-second windows and sends no retry hint.
+LEADSQUARED_WINDOW_SECONDS = 5.0
+# SQS caps a visibility timeout at 12 hours.
+MAX_VISIBILITY_SECONDS = 43200
+INVALID_ACTIVITY = "InvalidActivity"
+
+
+class Again(Enum):
+    """Whether, and after what wait, the same call is made again within the invocation."""
+
+    NEVER = "final for this invocation"
+    AFTER_WINDOW = "after the rate window, plus jitter"
+    AFTER_BACKOFF = "after an exponential backoff with jitter"
+    AT_ONCE_THEN_BACKOFF = "at once the first time (nothing was sent), then after a backoff"
+    WITH_NEW_KEYS = "at once, if the secret holds other keys than those refused"
+
+
+class OnQueue(Enum):
+    ACKNOWLEDGE = "acknowledged"
+    DEAD_LETTER = "moved to the dead-letter queue with its reason, then acknowledged"
+    RETRY_LATER = "failed; visible again after a delay that grows with its receives"
+    PUT_BACK = "failed, visible again at once; a fresh copy on its last receive"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    again: Again
+    queue: OnQueue
+    status: HTTPStatus
+
+
+RULES: dict[type[Outcome], Rule] = {
+    Delivered: Rule(Again.NEVER, OnQueue.ACKNOWLEDGE, HTTPStatus.CREATED),
+    AlreadyDelivered: Rule(Again.NEVER, OnQueue.ACKNOWLEDGE, HTTPStatus.CREATED),
+    Invalid: Rule(Again.NEVER, OnQueue.DEAD_LETTER, HTTPStatus.BAD_REQUEST),
+    Rejected: Rule(Again.NEVER, OnQueue.DEAD_LETTER, HTTPStatus.UNPROCESSABLE_ENTITY),
+    Throttled: Rule(Again.AFTER_WINDOW, OnQueue.RETRY_LATER, HTTPStatus.TOO_MANY_REQUESTS),
+    Unavailable: Rule(Again.AFTER_BACKOFF, OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY),
+    Unreachable: Rule(Again.AT_ONCE_THEN_BACKOFF, OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY),
+    TimedOut: Rule(Again.AFTER_BACKOFF, OnQueue.RETRY_LATER, HTTPStatus.GATEWAY_TIMEOUT),
+    ConnectionLost: Rule(Again.AFTER_BACKOFF, OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY),
+    Unaccounted: Rule(Again.NEVER, OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY),
+    Unauthorized: Rule(Again.WITH_NEW_KEYS, OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY),
+    NotTried: Rule(Again.NEVER, OnQueue.PUT_BACK, HTTPStatus.SERVICE_UNAVAILABLE),
+    InProgress: Rule(Again.NEVER, OnQueue.RETRY_LATER, HTTPStatus.CONFLICT),
+}
+
+
+def rule(outcome: Outcome) -> Rule:
+    return RULES[type(outcome)]
+
+
+def dead_letter_reason(outcome: Invalid | Rejected) -> tuple[str, str]:
+    """(ErrorType, ErrorMessage) of the dead letter."""
+    if isinstance(outcome, Invalid):
+        return INVALID_ACTIVITY, outcome.summary
+    return outcome.error_type, outcome.message
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """The waits of the "again in this invocation" column; nothing here sleeps."""
+
+    max_attempts: int = 3
+    backoff_base_seconds: float = 0.25
+    backoff_cap_seconds: float = 4.0
+    throttle_window_seconds: float = LEADSQUARED_WINDOW_SECONDS
+
+    def wait_before_retry(
+        self, outcome: Outcome, attempt: int, rng: random.Random | None = None
+    ) -> float | None:
+        """Seconds to wait before attempt `attempt + 1`, or None when not to retry at all.
+
+        `WITH_NEW_KEYS` is not a wait: the caller re-reads the secret instead."""
+        again = rule(outcome).again
+        if attempt >= self.max_attempts or again in (Again.NEVER, Again.WITH_NEW_KEYS):
+            return None
+        draw = rng.random() if rng else random.random()  # noqa: S311 - jitter, not secrecy
+        if again is Again.AFTER_WINDOW:
+            # The whole window, plus jitter so that containers do not return in step.
+            return self.throttle_window_seconds * (1 + 0.2 * draw)
+        if again is Again.AT_ONCE_THEN_BACKOFF and attempt == 1:
+            return 0.0
+        ceiling = min(self.backoff_cap_seconds, self.backoff_base_seconds * 2.0 ** (attempt - 1))
+        return ceiling / 2 + ceiling / 2 * draw  # "equal jitter": never zero, never in step
+
+
+def retry_delay(receive_count: int, base: int, cap: int, rng: random.Random | None = None) -> int:
+    """Visibility timeout of a message "retried later" after its `receive_count`-th receive.
+
+    Doubles with each receive, from `base` up to `cap`, with 10% jitter so that a burst of
+    failures does not come back as a burst.
+    """
+    delay = min(cap, base * 2.0 ** min(30, max(0, receive_count - 1)))
+    draw = rng.random() if rng else random.random()  # noqa: S311 - jitter, not secrecy
+    return min(MAX_VISIBILITY_SECONDS, max(0, round(delay * (0.9 + 0.2 * draw))))
