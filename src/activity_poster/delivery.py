@@ -16,42 +16,12 @@ from activity_poster.bulk_delivery import BulkCollector
 from activity_poster.calls import RetryingCaller
 from activity_poster.deadline import NO_DEADLINE, Deadline
 from activity_poster.leadsquared.client import LeadSquaredClient
-from activity_poster.metrics import Metric
 from activity_poster.models import Activity
 from activity_poster.observability import logger
-from activity_poster.outcomes import (
-    ConnectionLost,
-    Delivered,
-    Invalid,
-    NotTried,
-    Outcome,
-    Rejected,
-    Throttled,
-    TimedOut,
-    Unaccounted,
-    Unauthorized,
-    Unavailable,
-    Unreachable,
-    outcome_name,
-)
-from activity_poster.policy import INVALID_ACTIVITY
+from activity_poster.outcomes import Delivered, Invalid, NotTried, Outcome, outcome_name
+from activity_poster.policy import INVALID_ACTIVITY, rule
 from activity_poster.ratelimit import RollingWindowLimiter
 from activity_poster.settings import DeliveryMode
-
-# The metric each final outcome counts in; throttled answers are counted as they happen.
-_FINAL_METRIC: dict[type[Outcome], Metric | None] = {
-    Delivered: Metric.DELIVERED,
-    Invalid: Metric.REJECTED,
-    Rejected: Metric.REJECTED,
-    Throttled: None,
-    Unavailable: Metric.UNAVAILABLE,
-    Unreachable: Metric.UNAVAILABLE,
-    TimedOut: Metric.UNAVAILABLE,
-    ConnectionLost: Metric.UNAVAILABLE,
-    Unaccounted: Metric.UNAVAILABLE,
-    Unauthorized: Metric.UNAUTHORIZED,
-    NotTried: Metric.NOT_TRIED,
-}
 
 
 class ActivityPoster:
@@ -118,7 +88,7 @@ class ActivityPoster:
 
 def record(outcome: Outcome, seconds: float, attempts: int, via: str | None = None) -> None:
     """One line per activity, and its final outcome as a metric."""
-    final = _FINAL_METRIC.get(type(outcome))
+    final = rule(outcome).metric
     if final is not None:
         metrics.count(final)
     fields: dict[str, Any] = {

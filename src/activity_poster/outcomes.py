@@ -1,7 +1,8 @@
 """Every attempt to deliver an activity ends in exactly one of these values, one meaning each.
 
-What happens next for each type (retry now, retry later, dead-letter, HTTP status) is decided
-in one place: `policy.py`.
+What happens next after each type (retry now, retry later, dead-letter, HTTP status) is
+decided in one place: `policy.py`. Types that share a shape share a base; a value is still
+matched by its own type (dataclass equality compares the exact class).
 """
 
 from __future__ import annotations
@@ -11,19 +12,28 @@ from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
-class Delivered:
-    """LeadSquared confirmed the activity; `activity_id` is its id."""
-
+class _Confirmed:
     activity_id: str | None
     lead_score: Any = None
 
 
 @dataclass(frozen=True, slots=True)
-class AlreadyDelivered:
-    """Delivered by an earlier invocation (same idempotency key): not posted again."""
+class _Answered:
+    message: str
+    http_status: int | None = None
 
-    activity_id: str | None
-    lead_score: Any = None
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    reason: str
+
+
+class Delivered(_Confirmed):
+    """LeadSquared confirmed the activity; `activity_id` is its id."""
+
+
+class AlreadyDelivered(_Confirmed):
+    """Delivered by an earlier invocation (same idempotency key): not posted again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +41,7 @@ class Invalid:
     """Our own validation refused the input; `errors` name the fields ({field, message})."""
 
     errors: tuple[dict[str, str], ...]
-    # Errors left out of `errors`, which holds the first few only.
-    more: int = 0
+    more: int = 0  # errors left out of `errors`, which holds the first few only
 
     @property
     def summary(self) -> str:
@@ -49,12 +58,12 @@ class Rejected:
     http_status: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Throttled:
+class Throttled(_Answered):
     """LeadSquared's rate limit was hit; the same call may succeed after the window."""
 
-    message: str
-    http_status: int | None = None
+
+class Unauthorized(_Answered):
+    """LeadSquared refused the access keys (401): configuration, not the activity's fault."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,47 +74,27 @@ class Unavailable:
     http_status: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Unreachable:
+class Unreachable(_Failed):
     """The request never reached LeadSquared (no connection): nothing can exist."""
 
-    reason: str
 
-
-@dataclass(frozen=True, slots=True)
-class TimedOut:
+class TimedOut(_Failed):
     """The request was sent and no answer came in time: the activity may exist."""
 
-    reason: str
 
-
-@dataclass(frozen=True, slots=True)
-class ConnectionLost:
+class ConnectionLost(_Failed):
     """The connection failed after the request was sent: the activity may exist."""
 
-    reason: str
 
-
-@dataclass(frozen=True, slots=True)
-class Unaccounted:
+class Unaccounted(_Failed):
     """A bulk answer did not account for this row: it may or may not have been created."""
-
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class Unauthorized:
-    """LeadSquared refused the access keys (401): configuration, not the activity's fault."""
-
-    message: str
-    http_status: int | None = 401
 
 
 @dataclass(frozen=True, slots=True)
 class NotTried:
     """No call was made: the invocation had too little time left for one."""
 
-    reason: str = "not enough time left in this invocation for another call"
+    reason: str = "not enough time left in this invocation for a call"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +119,6 @@ Outcome = (
     | NotTried
     | InProgress
 )
-# The call's own answers, worth another attempt within the invocation (policy.py says when).
-Retryable = Throttled | Unavailable | Unreachable | TimedOut | ConnectionLost | Unauthorized
 
 
 def outcome_name(outcome: Outcome) -> str:

@@ -1,26 +1,14 @@
 """What happens after each outcome: the one place to read or change it.
 
-| outcome          | again in this invocation        | SQS message                  | HTTP |
-|------------------|---------------------------------|------------------------------|------|
-| Delivered        | -                               | acknowledged                 | 201  |
-| AlreadyDelivered | -                               | acknowledged                 | 201  |
-| Invalid          | -                               | dead-lettered                | 400  |
-| Rejected         | -                               | dead-lettered                | 422  |
-| Throttled        | after the rate window + jitter  | retried later                | 429  |
-| Unavailable      | after a backoff                 | retried later                | 502  |
-| Unreachable      | at once, then after a backoff   | retried later                | 502  |
-| TimedOut         | after a backoff                 | retried later                | 504  |
-| ConnectionLost   | after a backoff                 | retried later                | 502  |
-| Unaccounted      | -                               | retried later                | 502  |
-| Unauthorized     | at once with re-read keys       | retried later                | 502  |
-| NotTried         | -                               | put back                     | 503  |
-| InProgress       | -                               | retried later                | 409  |
-
-"Again in this invocation" applies while attempts (`LEADSQUARED_MAX_ATTEMPTS`) and time
-last. "Retried later": the message fails, and its visibility timeout grows with its receive
-count (`retry_delay`), so SQS's redrive moves it to the DLQ after maxReceiveCount. "Put
-back": the message fails and is visible again at once; on its last receive a fresh copy is
-queued instead, so a message that was never tried is not dead-lettered for it.
+`RULES` holds one row per outcome type:
+- again in this invocation: whether, and after what wait, the same call is made again
+  while attempts (`LEADSQUARED_MAX_ATTEMPTS`) and time last;
+- SQS message: acknowledged; dead-lettered with its reason; retried later (the message
+  fails, its visibility timeout grows with its receive count, see `retry_delay`, and SQS's
+  redrive moves it to the DLQ after maxReceiveCount); or put back (never tried: visible
+  again at once, and on its last receive a fresh copy is queued instead, so a message
+  that was never tried is not dead-lettered for it);
+- the HTTP status of `POST /activities`, and the metric the final outcome counts in.
 """
 
 from __future__ import annotations
@@ -30,6 +18,7 @@ from dataclasses import dataclass
 from enum import Enum
 from http import HTTPStatus
 
+from activity_poster.metrics import Metric
 from activity_poster.outcomes import (
     AlreadyDelivered,
     ConnectionLost,
@@ -76,23 +65,27 @@ class Rule:
     again: Again
     queue: OnQueue
     status: HTTPStatus
+    metric: Metric | None  # the metric the final outcome counts in
 
 
+# fmt: off
 RULES: dict[type[Outcome], Rule] = {
-    Delivered: Rule(Again.NEVER, OnQueue.ACKNOWLEDGE, HTTPStatus.CREATED),
-    AlreadyDelivered: Rule(Again.NEVER, OnQueue.ACKNOWLEDGE, HTTPStatus.CREATED),
-    Invalid: Rule(Again.NEVER, OnQueue.DEAD_LETTER, HTTPStatus.BAD_REQUEST),
-    Rejected: Rule(Again.NEVER, OnQueue.DEAD_LETTER, HTTPStatus.UNPROCESSABLE_ENTITY),
-    Throttled: Rule(Again.AFTER_WINDOW, OnQueue.RETRY_LATER, HTTPStatus.TOO_MANY_REQUESTS),
-    Unavailable: Rule(Again.AFTER_BACKOFF, OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY),
-    Unreachable: Rule(Again.AT_ONCE_THEN_BACKOFF, OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY),
-    TimedOut: Rule(Again.AFTER_BACKOFF, OnQueue.RETRY_LATER, HTTPStatus.GATEWAY_TIMEOUT),
-    ConnectionLost: Rule(Again.AFTER_BACKOFF, OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY),
-    Unaccounted: Rule(Again.NEVER, OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY),
-    Unauthorized: Rule(Again.WITH_NEW_KEYS, OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY),
-    NotTried: Rule(Again.NEVER, OnQueue.PUT_BACK, HTTPStatus.SERVICE_UNAVAILABLE),
-    InProgress: Rule(Again.NEVER, OnQueue.RETRY_LATER, HTTPStatus.CONFLICT),
+    # outcome         again in this invocation        SQS message            HTTP                          metric (None: not counted)
+    Delivered:        Rule(Again.NEVER,                OnQueue.ACKNOWLEDGE, HTTPStatus.CREATED,              Metric.DELIVERED),
+    AlreadyDelivered: Rule(Again.NEVER,                OnQueue.ACKNOWLEDGE, HTTPStatus.CREATED,              None),
+    Invalid:          Rule(Again.NEVER,                OnQueue.DEAD_LETTER, HTTPStatus.BAD_REQUEST,          Metric.REJECTED),
+    Rejected:         Rule(Again.NEVER,                OnQueue.DEAD_LETTER, HTTPStatus.UNPROCESSABLE_ENTITY, Metric.REJECTED),
+    Throttled:        Rule(Again.AFTER_WINDOW,         OnQueue.RETRY_LATER, HTTPStatus.TOO_MANY_REQUESTS,    None),  # counted per answer
+    Unavailable:      Rule(Again.AFTER_BACKOFF,        OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
+    Unreachable:      Rule(Again.AT_ONCE_THEN_BACKOFF, OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
+    TimedOut:         Rule(Again.AFTER_BACKOFF,        OnQueue.RETRY_LATER, HTTPStatus.GATEWAY_TIMEOUT,      Metric.UNAVAILABLE),
+    ConnectionLost:   Rule(Again.AFTER_BACKOFF,        OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
+    Unaccounted:      Rule(Again.NEVER,                OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
+    Unauthorized:     Rule(Again.WITH_NEW_KEYS,        OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY,          Metric.UNAUTHORIZED),
+    NotTried:         Rule(Again.NEVER,                OnQueue.PUT_BACK,    HTTPStatus.SERVICE_UNAVAILABLE,  Metric.NOT_TRIED),
+    InProgress:       Rule(Again.NEVER,                OnQueue.RETRY_LATER, HTTPStatus.CONFLICT,             None),
 }
+# fmt: on
 
 
 def rule(outcome: Outcome) -> Rule:

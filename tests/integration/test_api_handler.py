@@ -174,3 +174,17 @@ def test_an_event_of_another_kind_raises_a_clear_error(invoke, event: dict):
         UnsupportedEvent, match=r"neither an SQS batch nor an API Gateway|not all SQS"
     ):
         invoke(event)
+
+
+@pytest.mark.parametrize("make_event", [api_v1_event, api_v2_event])
+def test_a_body_over_the_size_limit_is_413_and_never_read(invoke, emulator: Emulator, make_event):
+    from activity_poster.models import MAX_BODY_BYTES
+
+    huge = activity(ActivityNote="x" * MAX_BODY_BYTES)
+
+    answer = invoke(make_event(huge))
+
+    assert answer["statusCode"] == 413
+    assert str(MAX_BODY_BYTES) in body_of(answer)["message"]
+    assert len(answer["body"]) < 200
+    assert emulator.created == []

@@ -1,6 +1,6 @@
 """The input contract."""
 
-from activity_poster.models.activity import MAX_FIELDS, Activity, ActivityField, JsonNumber
+from activity_poster.models.activity import MAX_FIELDS, Activity, ActivityField
 from activity_poster.models.validation import (
     MAX_BODY_BYTES,
     MAX_ERRORS,
@@ -10,6 +10,7 @@ from activity_poster.models.validation import (
     decode_json,
     parse_activity,
 )
+from activity_poster.models.values import JsonNumber
 
 __all__ = [
     "MAX_BODY_BYTES",

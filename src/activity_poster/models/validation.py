@@ -13,13 +13,8 @@ from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
-from activity_poster.models.activity import (
-    MAX_FIELDS,
-    Activity,
-    JsonNumber,
-    clip,
-    lead_identity_violations,
-)
+from activity_poster.models.activity import MAX_FIELDS, Activity, lead_identity_violations
+from activity_poster.models.values import JsonNumber, clip
 
 # An activity is a few KB and LeadSquared's own request limits are far smaller: this bounds
 # the memory and CPU one message can take.
