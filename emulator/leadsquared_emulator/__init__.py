@@ -11,8 +11,10 @@ from .config import (
     PRIMARY_LEAD_ID,
     SECONDARY_LEAD_ID,
     UNKNOWN_LEAD_PREFIX,
+    BulkAnswerShape,
     EmulatorConfig,
     RateLimit,
+    RetrieveShape,
 )
 from .faults import Fault
 from .models import CreatedActivity, Headers, Lead, Received
@@ -29,6 +31,7 @@ __all__ = [
     "PRIMARY_LEAD_ID",
     "SECONDARY_LEAD_ID",
     "UNKNOWN_LEAD_PREFIX",
+    "BulkAnswerShape",
     "CreatedActivity",
     "Emulator",
     "EmulatorConfig",
@@ -37,4 +40,5 @@ __all__ = [
     "Lead",
     "RateLimit",
     "Received",
+    "RetrieveShape",
 ]

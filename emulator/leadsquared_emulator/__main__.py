@@ -8,10 +8,17 @@ import argparse
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 
-from .config import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, EmulatorConfig, RateLimit
+from .config import (
+    DEFAULT_ACCESS_KEY,
+    DEFAULT_SECRET_KEY,
+    BulkAnswerShape,
+    EmulatorConfig,
+    RateLimit,
+    RetrieveShape,
+)
 from .faults import Fault
 from .models import Received
 from .server import Emulator
@@ -38,35 +45,135 @@ def _optional_key(text: str) -> str | None:
     return None if text.strip().lower() in ("", "none") else text
 
 
+def _choice[C: (RetrieveShape, BulkAnswerShape)](kind: type[C]) -> Callable[[str], C]:
+    def parse(text: str) -> C:
+        try:
+            return kind.parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return parse
+
+
+def _values(kind: type[RetrieveShape] | type[BulkAnswerShape]) -> str:
+    return ", ".join(member.value for member in kind)
+
+
+def _fault_list() -> str:
+    width = max(len(fault.name) for fault in Fault)
+    lines = [f"  {fault.name:<{width}}  {fault.description}" for fault in Fault]
+    return "faults (NAME in --fault-rate; case-insensitive):\n" + "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m leadsquared_emulator",
         description="Run a local LeadSquared API emulator.",
+        epilog=_fault_list(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add = parser.add_argument
     add("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
     add("--port", type=int, default=8701, help="port; 0 picks a free one (default: %(default)s)")
-    add("--access-key", default=DEFAULT_ACCESS_KEY)
-    add("--secret-key", default=DEFAULT_SECRET_KEY)
-    add("--rate-limit", type=_rate_limit, default=RateLimit(25, 5.0), help="e.g. 25/5s or none")
-    add("--bulk-rate-limit", type=_rate_limit, default=RateLimit(5, 5.0), help="e.g. 5/5s")
+    add("--access-key", default=DEFAULT_ACCESS_KEY, help="the tenant's access key")
+    add("--secret-key", default=DEFAULT_SECRET_KEY, help="the tenant's secret key")
+    add(
+        "--rate-limit",
+        type=_rate_limit,
+        default=RateLimit(25, 5.0),
+        help="calls per window, e.g. 25/5s or none (default: 25/5s)",
+    )
+    add(
+        "--bulk-rate-limit",
+        type=_rate_limit,
+        default=RateLimit(5, 5.0),
+        help="the bulk endpoints' own budget, e.g. 5/5s (default: 5/5s)",
+    )
     add("--count-throttled", action="store_true", help="throttled calls also fill the window")
-    add("--throttle-status", type=int, default=429, help="429, 403 or 200")
-    add("--app-error-status", type=int, default=500, help="500 or 200")
+    add(
+        "--throttle-status",
+        type=int,
+        default=429,
+        help="status of a throttled call: 429, 403 or 200 (default: 429)",
+    )
+    add(
+        "--app-error-status",
+        type=int,
+        default=500,
+        help="status of MX... application errors: 500 or 200 (default: 500)",
+    )
     add("--latency", type=float, default=0.0, help="seconds added to every answer")
     add("--read-timeout", type=float, default=30.0, help="seconds the hanging faults hang")
-    add("--lead-score-key", type=_optional_key, default="LeadScore", help="or 'none'")
+    add(
+        "--lead-score-key",
+        type=_optional_key,
+        default="LeadScore",
+        help="Message key for IncludeLeadScore, or 'none' (default: LeadScore)",
+    )
     add("--accept-unknown-leads", action="store_true", help="any lead id exists")
-    add("--activity-event", type=int, action="append", help="allowed code (repeatable)")
-    add("--bulk-max-rows", type=int, default=25)
-    add("--bulk-omit-failed-rows", action="store_true")
+    add(
+        "--activity-event",
+        type=int,
+        action="append",
+        help="an allowed ActivityEvent code (repeatable; default: any)",
+    )
+    add("--max-note-length", type=int, default=None, help="reject longer notes (default: none)")
+    add(
+        "--reject-future-activity-time",
+        action="store_true",
+        help="reject an ActivityDateTime later than now",
+    )
+    add("--bulk-max-rows", type=int, default=25, help="rows per bulk call (default: 25)")
+    add(
+        "--bulk-omit-failed-rows",
+        action="store_true",
+        help="leave failed rows out of the bulk answer",
+    )
+    add(
+        "--no-bulk-row-exception-type",
+        dest="bulk_row_exception_type",
+        action="store_false",
+        help="failed bulk rows carry ExceptionMessage only",
+    )
+    add(
+        "--bulk-answer-shape",
+        type=_choice(BulkAnswerShape),
+        default=BulkAnswerShape.FULL,
+        metavar="SHAPE",
+        help=f"how bulk rows are reported: {_values(BulkAnswerShape)} (default: %(default)s)",
+    )
+    add(
+        "--retrieve-shape",
+        type=_choice(RetrieveShape),
+        default=RetrieveShape.DEFAULT,
+        metavar="SHAPE",
+        help=(
+            "where Retrieve puts the note and date: "
+            f"{_values(RetrieveShape)} (default: %(default)s)"
+        ),
+    )
+    add(
+        "--home-api-host",
+        default=None,
+        help="the API host UserByAccessKey.Get names (default: this emulator's own URL)",
+    )
+    add(
+        "--wrong-host",
+        action="store_true",
+        help="act as another region's host: 401 on every endpoint but UserByAccessKey.Get",
+    )
+    add(
+        "--redirect-location",
+        default="http://127.0.0.1:9/",
+        help="Location of the REDIRECT_302 fault (default: %(default)s)",
+    )
     add(
         "--fault-rate",
         type=_fault_rate,
         action="append",
         default=[],
         metavar="NAME=RATE",
-        help="probabilistic fault, e.g. HTTP_500=0.1 (repeatable)",
+        help="probabilistic fault, e.g. HTTP_500=0.1 (repeatable; NAMEs below)",
     )
     add("--seed", type=int, default=None, help="seed for --fault-rate draws")
     add("--quiet", action="store_true", help="do not log requests")
@@ -87,8 +194,16 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         lead_score_key=args.lead_score_key,
         accept_unknown_leads=args.accept_unknown_leads,
         activity_events=frozenset(args.activity_event) if args.activity_event else None,
+        max_note_length=args.max_note_length,
+        reject_future_activity_time=args.reject_future_activity_time,
         bulk_max_rows=args.bulk_max_rows,
         bulk_omit_failed_rows=args.bulk_omit_failed_rows,
+        bulk_row_exception_type=args.bulk_row_exception_type,
+        bulk_answer_shape=args.bulk_answer_shape,
+        retrieve_shape=args.retrieve_shape,
+        home_api_host=args.home_api_host,
+        wrong_host=args.wrong_host,
+        redirect_location=args.redirect_location,
     )
 
 

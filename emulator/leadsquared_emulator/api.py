@@ -1,19 +1,21 @@
 """The emulated LeadSquared endpoints, independent of sockets.
 
-Processing order for a matched route: auth (401) -> rate limit -> content type / JSON shape
-(400) -> validation (app error) -> commit. Unauthenticated calls are rejected before the rate
-limiter and so never use up the tenant's budget; every authenticated call counts, including
-ones that then fail with 400 or an MX error, since the real service meters calls, not successes.
+Processing order for a matched route: wrong host (401) -> auth (401) -> rate limit -> content
+type / JSON shape (400) -> validation (app error) -> commit. Unauthenticated calls are rejected
+before the rate limiter and so never use up the tenant's budget; every authenticated call
+counts, including ones that then fail with 400 or an MX error, since the real service meters
+calls, not successes.
 """
 
 import hmac
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Final
 
 from . import replies
-from .config import EmulatorConfig
+from .config import BulkAnswerShape, EmulatorConfig, RetrieveShape
 from .errors import (
     INVALID_ENTITY,
     INVALID_INPUT,
@@ -35,6 +37,7 @@ class ApiRequest:
     query: Mapping[str, list[str]]
     headers: Headers
     body: bytes
+    base_url: str = ""  # the emulator's own URL as the client reached it, e.g. http://h:8701
 
 
 Handler = Callable[[ApiRequest, EmulatorConfig], Reply]
@@ -45,6 +48,7 @@ class Route:
     method: str
     bulk: bool  # which rate-limit bucket the endpoint draws from
     handler: Handler
+    any_host: bool = False  # answers on every regional host, not only the tenant's own
 
 
 class LeadSquaredApi:
@@ -62,6 +66,9 @@ class LeadSquaredApi:
                 "GET", False, self._leads_by_email
             ),
             "/v2/leadmanagement.svc/leads.getbyid": Route("GET", False, self._leads_by_id),
+            "/v2/authentication.svc/userbyaccesskey.get": Route(
+                "GET", False, self._user_by_access_key, any_host=True
+            ),
         }
 
     def route(self, path: str) -> Route | None:
@@ -74,6 +81,8 @@ class LeadSquaredApi:
             return replies.not_found()
         if request.method != route.method:
             return replies.method_not_allowed(route.method)
+        if config.wrong_host and not route.any_host:
+            return replies.unauthorized()  # the keys belong to another region's host
         if not _authenticated(request, config):
             return replies.unauthorized()
         limit = config.limit_for(route.bulk)
@@ -113,7 +122,7 @@ class LeadSquaredApi:
                 INVALID_INPUT,
                 f"Invalid Input! Maximum {config.bulk_max_rows} activities allowed per request",
             )
-        results: list[dict[str, Any]] = []
+        outcomes: list[_RowOutcome] = []
         for number, row in enumerate(rows, start=1):
             try:
                 if not isinstance(row, dict):
@@ -124,26 +133,10 @@ class LeadSquaredApi:
                     lead.lead_id, row, activity.activity_event, bulk=True
                 )
             except MXError as error:
-                if config.bulk_omit_failed_rows:
-                    continue
-                failed: dict[str, Any] = {
-                    "ProspectActivityId": None,
-                    "RowNumber": number,
-                    "ActivityCreated": False,
-                }
-                if config.bulk_row_exception_type:
-                    failed["ExceptionType"] = error.exception_type
-                failed["ExceptionMessage"] = error.message
-                results.append(failed)
+                outcomes.append(_RowOutcome(number, None, error))
             else:
-                results.append(
-                    {
-                        "ProspectActivityId": created.activity_id,
-                        "RowNumber": number,
-                        "ActivityCreated": True,
-                    }
-                )
-        return replies.json_reply(200, {"Response": results})
+                outcomes.append(_RowOutcome(number, created.activity_id, None))
+        return replies.json_reply(200, _bulk_answer(outcomes, config))
 
     def _resolve_lead(self, activity: ActivityInput, config: EmulatorConfig) -> Lead:
         if activity.lead_id is not None:
@@ -184,7 +177,22 @@ class LeadSquaredApi:
             200,
             {
                 "RecordCount": len(activities),
-                "ProspectActivities": [_activity_view(a) for a in page],
+                "ProspectActivities": [_activity_view(a, config.retrieve_shape) for a in page],
+            },
+        )
+
+    def _user_by_access_key(self, request: ApiRequest, config: EmulatorConfig) -> Reply:
+        """Who owns the keys and which host serves their tenant; answered on every host.
+
+        Only `LSQCommonServiceURLs` with `api` and `app` hosts, `TimeZone`, `OrgShortCode` and
+        `Name` are seen read by clients of the real service; the rest of the shape is inferred.
+        """
+        host = config.home_api_host or request.base_url
+        return replies.json_reply(
+            200,
+            {
+                **_USER_DETAILS,
+                "LSQCommonServiceURLs": {"api": host, "app": host},
             },
         )
 
@@ -242,21 +250,84 @@ def _int_param(value: Any, name: str) -> int:
     return number
 
 
-def _activity_view(activity: CreatedActivity) -> dict[str, Any]:
+_USER_DETAILS: Final[Mapping[str, Any]] = MappingProxyType(
+    {
+        "ID": "5b1d7c3e-2f4a-4e6b-9c8d-0a1b2c3d4e5f",
+        "Name": "Emulator Admin",
+        "EmailAddress": "admin@example.com",
+        "Role": "Administrator",
+        "OrgShortCode": "emulator",
+        "TimeZone": "UTC",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _RowOutcome:
+    """One bulk row: the new activity's id, or the error that rejected the row."""
+
+    number: int  # 1-based position in the submitted array
+    activity_id: str | None
+    error: MXError | None
+
+
+def _bulk_answer(outcomes: list[_RowOutcome], config: EmulatorConfig) -> dict[str, Any]:
+    shape = config.bulk_answer_shape
+    if shape is BulkAnswerShape.COUNT_ONLY:
+        created = sum(outcome.error is None for outcome in outcomes)
+        return {"Status": "Success", "Message": {"Count": created}}
+    rows = [
+        _bulk_row(outcome, config)
+        for outcome in outcomes
+        if outcome.error is None or not config.bulk_omit_failed_rows
+    ]
+    if shape is BulkAnswerShape.MISSING_ROWS:
+        rows = rows[:-1]
+    return {"Response": rows}
+
+
+def _bulk_row(outcome: _RowOutcome, config: EmulatorConfig) -> dict[str, Any]:
+    shape = config.bulk_answer_shape
+    error = outcome.error
+    row: dict[str, Any] = {}
+    if error is None or shape is not BulkAnswerShape.ID_ONLY:
+        row["ProspectActivityId"] = outcome.activity_id
+    if shape is not BulkAnswerShape.NO_ROW_NUMBER:
+        row["RowNumber"] = outcome.number
+    if shape is not BulkAnswerShape.ID_ONLY:
+        row["ActivityCreated"] = error is None
+    if error is not None:
+        if config.bulk_row_exception_type:
+            row["ExceptionType"] = error.exception_type
+        row["ExceptionMessage"] = error.message
+    return row
+
+
+def _activity_view(activity: CreatedActivity, shape: RetrieveShape) -> dict[str, Any]:
+    """One row of a Retrieve answer: common keys at the top, the rest in `Data`."""
     body = activity.body
-    data = {
-        item["SchemaName"]: item["Value"]
+    note = body.get("ActivityNote")
+    data: dict[str, Any] = {}
+    if note is not None:
+        data.update(dict.fromkeys(shape.note_data_keys, note))
+    data.update(
+        (item["SchemaName"], item["Value"])
         for item in body.get("Fields") or []
         if isinstance(item, dict) and "SchemaName" in item
-    }
-    return {
+    )
+    view: dict[str, Any] = {
         "Id": activity.activity_id,
         "EventCode": activity.activity_event,
         "RelatedProspectId": activity.lead_id,
-        "ActivityNote": body.get("ActivityNote"),
-        "CreatedOn": activity.created_on,
-        "Data": data,
     }
+    if shape is RetrieveShape.NOTE_AT_TOP_LEVEL:
+        view["ActivityNote"] = note
+    if shape is RetrieveShape.CREATED_ON_IS_SERVER_TIME:
+        view["CreatedOn"] = activity.stored_on
+    else:
+        view["CreatedOn"] = activity.created_on
+    view["Data"] = data
+    return view
 
 
 def _lead_view(lead: Lead) -> dict[str, Any]:

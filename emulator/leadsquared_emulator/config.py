@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Final, Self
 
@@ -76,6 +77,62 @@ class RateLimit:
         return f"{self.calls}/{self.window_text}s"
 
 
+class _Choice(StrEnum):
+    """A switch with named values; parses the value or member name in any case."""
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        wanted = str(text).strip().lower()
+        for member in cls:
+            if wanted in (member.value, member.name.lower()):
+                return member
+        values = ", ".join(member.value for member in cls)
+        raise ValueError(f"unknown {cls.__name__} {text!r}; expected one of {values}")
+
+
+class RetrieveShape(_Choice):
+    """Where `ProspectActivity.svc/Retrieve` puts an activity's note and date.
+
+    LeadSquared documents `CreatedOn` and a `Data` key-value bag, but not which keys carry the
+    note nor whether `CreatedOn` is the posted `ActivityDateTime`: the default is the best
+    guess, each other value one of the alternatives.
+    """
+
+    # CreatedOn = the posted ActivityDateTime (else the commit time); the note in Data under
+    # both ActivityEvent_Note and NotableEventDescription.
+    DEFAULT = "default"
+    NOTE_IN_ACTIVITY_EVENT_NOTE = "note_in_activity_event_note"  # only Data.ActivityEvent_Note
+    NOTE_IN_NOTABLE_EVENT_DESCRIPTION = "note_in_notable_event_description"  # only that key
+    NOTE_AT_TOP_LEVEL = "note_at_top_level"  # only a top-level ActivityNote key, not in Data
+    CREATED_ON_IS_SERVER_TIME = "created_on_is_server_time"  # CreatedOn = commit time
+    NO_NOTE = "no_note"  # the note is nowhere in the answer
+
+    @property
+    def note_data_keys(self) -> tuple[str, ...]:
+        """The `Data` keys that carry the note."""
+        match self:
+            case RetrieveShape.DEFAULT | RetrieveShape.CREATED_ON_IS_SERVER_TIME:
+                return ("ActivityEvent_Note", "NotableEventDescription")
+            case RetrieveShape.NOTE_IN_ACTIVITY_EVENT_NOTE:
+                return ("ActivityEvent_Note",)
+            case RetrieveShape.NOTE_IN_NOTABLE_EVENT_DESCRIPTION:
+                return ("NotableEventDescription",)
+            case _:
+                return ()
+
+
+class BulkAnswerShape(_Choice):
+    """How `Bulk/CustomActivity/Add/ByLeadId` reports its rows (rows are committed alike)."""
+
+    # {"Response": [{"ProspectActivityId", "RowNumber", "ActivityCreated"[, "ExceptionType",
+    # "ExceptionMessage"]}]}, one row per submitted activity, in request order.
+    FULL = "full"
+    ID_ONLY = "id_only"  # no ActivityCreated; failed rows carry the exception and no id
+    NO_ROW_NUMBER = "no_row_number"  # rows in request order without RowNumber
+    MISSING_ROWS = "missing_rows"  # as full, but the answer's last row is left out
+    COUNT_ONLY = "count_only"  # {"Status": "Success", "Message": {"Count": <rows created>}}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EmulatorConfig:
     """How the emulated tenant behaves; immutable, swapped whole by `Emulator.configure`."""
@@ -111,8 +168,25 @@ class EmulatorConfig:
     bulk_max_rows: int = 25
     bulk_omit_failed_rows: bool = False  # drop failed rows from Response entirely
     bulk_row_exception_type: bool = True  # ExceptionType on failed rows is a guess
+    # Settable as the value text too, e.g. configure(bulk_answer_shape="count_only").
+    bulk_answer_shape: BulkAnswerShape = BulkAnswerShape.FULL
+
+    retrieve_shape: RetrieveShape = RetrieveShape.DEFAULT  # or its value text, as above
+
+    # The API host UserByAccessKey.Get names in LSQCommonServiceURLs; None = the emulator's
+    # own base URL as the client reached it (e.g. http://127.0.0.1:8701). The real service
+    # names a bare host (api-in21.leadsquared.com); set one to exercise that form.
+    home_api_host: str | None = None
+    # This is not the tenant's regional host: every endpoint except UserByAccessKey.Get
+    # answers 401, whatever the keys.
+    wrong_host: bool = False
+
+    redirect_location: str = "http://127.0.0.1:9/"  # Location of the REDIRECT_302 fault
 
     def __post_init__(self) -> None:
+        # Accept the values' text (from configure(), the CLI or JSON) and store the members.
+        object.__setattr__(self, "retrieve_shape", RetrieveShape.parse(self.retrieve_shape))
+        object.__setattr__(self, "bulk_answer_shape", BulkAnswerShape.parse(self.bulk_answer_shape))
         for name in ("throttle_status", "app_error_status"):
             status = getattr(self, name)
             if not isinstance(status, int) or not 100 <= status <= 599:
@@ -128,6 +202,10 @@ class EmulatorConfig:
             raise ValueError("lead_score_key must be a non-empty string or None")
         if not self.access_key or not self.secret_key:
             raise ValueError("access_key and secret_key must be non-empty")
+        if self.home_api_host is not None and not self.home_api_host.strip():
+            raise ValueError("home_api_host must be a non-empty string or None")
+        if not self.redirect_location.strip():
+            raise ValueError("redirect_location must be non-empty")
 
     def with_changes(self, **changes: Any) -> "EmulatorConfig":
         """A copy with some fields changed; unknown field names raise TypeError."""

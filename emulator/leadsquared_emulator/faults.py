@@ -5,21 +5,28 @@ import threading
 from collections import deque
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Self
+from types import MappingProxyType
+from typing import Final, Self
 
 
 class Fault(StrEnum):
     """One way a single request can go wrong."""
 
-    HTTP_500 = "http_500"  # JSON 500 without an MX exception type (platform fault)
-    HTTP_502 = "http_502"  # gateway error, HTML body
-    HTTP_503 = "http_503"  # gateway error, HTML body
-    NON_JSON_500 = "non_json_500"  # 500 with an HTML body
-    STATUS_ERROR_200 = "status_error_200"  # HTTP 200 whose body says Status: Error
-    THROTTLE = "throttle"  # throttled answer whatever the window says
-    READ_TIMEOUT = "read_timeout"  # hang without committing, then close
-    TIMEOUT_AFTER_COMMIT = "timeout_after_commit"  # commit, then hang and close unanswered
-    DROP_CONNECTION = "drop_connection"  # close without any response, nothing committed
+    # What each one does: `description` below (also printed by the CLI's --help).
+    HTTP_500 = "http_500"
+    HTTP_502 = "http_502"
+    HTTP_503 = "http_503"
+    NON_JSON_500 = "non_json_500"
+    STATUS_ERROR_200 = "status_error_200"
+    THROTTLE = "throttle"
+    READ_TIMEOUT = "read_timeout"
+    TIMEOUT_AFTER_COMMIT = "timeout_after_commit"
+    DROP_CONNECTION = "drop_connection"
+    DROP_AFTER_COMMIT = "drop_after_commit"
+    # What a wrong path, verb or scheme gets from a real host (misconfigured clients).
+    HTML_404 = "html_404"
+    METHOD_NOT_ALLOWED_405 = "method_not_allowed_405"
+    REDIRECT_302 = "redirect_302"
 
     @classmethod
     def parse(cls, text: str) -> Self:
@@ -38,7 +45,30 @@ class Fault(StrEnum):
     @property
     def answers(self) -> bool:
         """Whether the client receives any HTTP response at all."""
-        return not self.hangs and self is not Fault.DROP_CONNECTION
+        return not self.hangs and self not in (Fault.DROP_CONNECTION, Fault.DROP_AFTER_COMMIT)
+
+    @property
+    def description(self) -> str:
+        return _DESCRIPTIONS[self]
+
+
+_DESCRIPTIONS: Final[Mapping[Fault, str]] = MappingProxyType(
+    {
+        Fault.HTTP_500: "JSON 500 without an MX exception type (platform fault)",
+        Fault.HTTP_502: "502 from the gateway, HTML body",
+        Fault.HTTP_503: "503 from the gateway, HTML body",
+        Fault.NON_JSON_500: "500 with an HTML body",
+        Fault.STATUS_ERROR_200: "HTTP 200 whose body says Status: Error",
+        Fault.THROTTLE: "the throttled answer, whatever the rate window says",
+        Fault.READ_TIMEOUT: "hang without committing, then close",
+        Fault.TIMEOUT_AFTER_COMMIT: "commit, then hang and close unanswered",
+        Fault.DROP_CONNECTION: "close without any answer, nothing committed",
+        Fault.DROP_AFTER_COMMIT: "commit (all rows of a bulk call), then close unanswered",
+        Fault.HTML_404: "404 with an HTML page, as for a wrong path",
+        Fault.METHOD_NOT_ALLOWED_405: "405 with an HTML page and Allow, as for a wrong verb",
+        Fault.REDIRECT_302: "302 to --redirect-location (redirect_location), nothing committed",
+    }
+)
 
 
 class FaultPlan:

@@ -82,6 +82,7 @@ class CreatedActivity:
     activity_event: int = 0
     bulk: bool = False
     created_on: str = ""  # UTC "YYYY-MM-DD HH:MM:SS": the ActivityDateTime sent, else commit time
+    stored_on: str = ""  # UTC "YYYY-MM-DD HH:MM:SS": when the emulator committed it
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
 """HTTP answers the emulator sends, shaped like LeadSquared's (and its gateway's)."""
 
+import html
 import json
 from dataclasses import dataclass
 from typing import Any, Final
@@ -54,6 +55,7 @@ def throttled(limit: RateLimit | None, config: EmulatorConfig) -> Reply:
 
 
 def not_found() -> Reply:
+    """A path no route matches: an HTML page, never the JSON error envelope."""
     return html_reply(404, "<html><body><h1>Endpoint not found.</h1></body></html>")
 
 
@@ -62,12 +64,27 @@ def method_not_allowed(allowed: str) -> Reply:
     return Reply(reply.status, reply.body, reply.content_type, (("Allow", allowed),))
 
 
+def redirect(location: str) -> Reply:
+    """A 302 as a front end sends it (e.g. to another scheme or port), with a small page."""
+    href = html.escape(location, quote=True)
+    page = (
+        "<html><head><title>Object moved</title></head>"
+        f'<body><h2>Object moved to <a href="{href}">here</a>.</h2></body></html>'
+    )
+    return Reply(302, page.encode(), HTML_TYPE, (("Location", location),))
+
+
 def internal_error(detail: str) -> Reply:
     return json_reply(500, {"Message": "An error has occurred.", "EmulatorError": detail})
 
 
-def fault_reply(fault: Fault, limit: RateLimit | None, config: EmulatorConfig) -> Reply:
-    """The canned answer of a fault that does answer (see `Fault.answers`)."""
+def fault_reply(
+    fault: Fault, limit: RateLimit | None, config: EmulatorConfig, method: str = "POST"
+) -> Reply:
+    """The canned answer of a fault that does answer (see `Fault.answers`).
+
+    `method` is the request's verb; a 405 names the other one as allowed.
+    """
     match fault:
         case Fault.HTTP_500:
             return json_reply(500, {"Message": "An error has occurred."})
@@ -83,6 +100,12 @@ def fault_reply(fault: Fault, limit: RateLimit | None, config: EmulatorConfig) -
             )
         case Fault.THROTTLE:
             return throttled(limit, config)
+        case Fault.HTML_404:
+            return not_found()
+        case Fault.METHOD_NOT_ALLOWED_405:
+            return method_not_allowed("GET" if method.upper() == "POST" else "POST")
+        case Fault.REDIRECT_302:
+            return redirect(config.redirect_location)
         case _:
             raise ValueError(f"fault {fault} does not answer")
 

@@ -68,7 +68,12 @@ class _Handler(BaseHTTPRequestHandler):
         config = runtime.config
         fault = runtime.faults.next()
         request = ApiRequest(
-            self.command, split.path, parse_qs(split.query, keep_blank_values=True), headers, body
+            self.command,
+            split.path,
+            parse_qs(split.query, keep_blank_values=True),
+            headers,
+            body,
+            self._base_url(headers),
         )
         token = runtime.state.record(
             Received(
@@ -101,10 +106,10 @@ class _Handler(BaseHTTPRequestHandler):
         if runtime.pause(config.latency_seconds) or fault is Fault.DROP_CONNECTION:
             self.close_connection = True
             return None
-        if fault is not None and not fault.hangs:
+        if fault is not None and fault.answers:
             route = runtime.api.route(request.path)
             limit = config.limit_for(route.bulk if route is not None else False)
-            return replies.fault_reply(fault, limit, config)
+            return replies.fault_reply(fault, limit, config, request.method)
         if fault is Fault.READ_TIMEOUT:
             self._hang_up(runtime, config)
             return None
@@ -112,7 +117,19 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is Fault.TIMEOUT_AFTER_COMMIT:
             self._hang_up(runtime, config)
             return None
+        if fault is Fault.DROP_AFTER_COMMIT:
+            self.close_connection = True  # committed, but the answer is never sent
+            return None
         return reply
+
+    def _base_url(self, headers: Headers) -> str:
+        """This emulator's URL as the client addressed it (Host), else the bound address."""
+        host = headers.get("host", "").strip()
+        if not host:
+            name = self.server.server_name
+            bracketed = f"[{name}]" if ":" in name else name
+            host = f"{bracketed}:{self.server.server_port}"
+        return f"http://{host}"
 
     def _hang_up(self, runtime: Runtime, config: EmulatorConfig) -> None:
         """Hold the connection silently (until stop at the latest), then close it."""

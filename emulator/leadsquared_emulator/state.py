@@ -109,6 +109,7 @@ class TenantState:
             lead = replace(lead, activity_count=lead.activity_count + 1)
             self._leads[key] = lead
             when = body.get("ActivityDateTime")
+            now = _utc_now_text()
             activity = CreatedActivity(
                 activity_id=str(uuid.uuid4()),
                 lead_id=lead.lead_id,
@@ -116,7 +117,8 @@ class TenantState:
                 created_at=self._clock(),
                 activity_event=activity_event,
                 bulk=bulk,
-                created_on=when if isinstance(when, str) else _utc_now_text(),
+                created_on=when if isinstance(when, str) else now,
+                stored_on=now,
             )
             self._activities.append(activity)
             return activity, lead

@@ -49,7 +49,7 @@ class BulkCollector:
         self._lock = threading.Lock()
         self._leading = False  # a thread is waiting for a bulk slot, to send the next call
 
-    def deliver_row(self, body: dict[str, Any], deadline: Deadline) -> Tried[list[Outcome]]:
+    def deliver_row(self, body: dict[str, Any], deadline: Deadline) -> Tried[Outcome]:
         """Hand `body` over as a row of the next bulk call; its own outcome once answered."""
         row = _Row(body, deadline)
         with self._lock:
@@ -85,7 +85,7 @@ class BulkCollector:
         """Wait for the bulk budget (not past the deadline); True once a slot is taken."""
         if self._limiter is None:
             return False
-        return self._limiter.acquire(deadline.latest_start(self._caller.call_budget))
+        return self._limiter.acquire(deadline.latest_start(self._caller.times.shortest))
 
     def _send(self, chunk: list[_Row], slot_reserved: bool) -> None:
         """One bulk call (with retries) for `chunk`; every row gets an outcome, always."""
@@ -93,7 +93,7 @@ class BulkCollector:
             deadline = min((row.deadline for row in chunk), key=lambda d: d.remaining())
             rows = [row.body for row in chunk]
             answer, attempts = self._caller.run(
-                lambda keys: self._client.create_activities_bulk(rows, keys),
+                lambda keys, read: self._client.create_activities_bulk(rows, keys, read),
                 self._limiter,
                 deadline,
                 slot_reserved=slot_reserved,

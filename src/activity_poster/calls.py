@@ -1,9 +1,11 @@
 """One LeadSquared call made until it gives a final answer, as the policy says.
 
-The single and the bulk path both go through `RetryingCaller.run`: it waits for a rate-limit
-slot, never starts a call the invocation has no time left for, re-reads the secret once
-after a 401, pauses the container's limiter after a throttled answer, and asks the policy
-whether (and when) to try again.
+The single and the bulk path, and the lookups, all go through `RetryingCaller.run`: it waits
+for a rate-limit slot, starts a call only while a useful one fits in the time left (and
+shortens its read timeout to fit), re-reads the secret once after a 401, pauses the
+container's limiter after a throttled answer, and asks the policy whether (and when) to try
+again. Before another attempt after an answer that may have been lost, it asks `reconcile`
+whether the activity exists already.
 """
 
 from __future__ import annotations
@@ -14,16 +16,27 @@ from typing import NamedTuple
 
 from activity_poster import metrics
 from activity_poster.credentials import ApiKeys, KeyStore
-from activity_poster.deadline import Deadline
+from activity_poster.deadline import CallTimes, Deadline
 from activity_poster.metrics import Metric
 from activity_poster.observability import logger
-from activity_poster.outcomes import NotTried, Outcome, Throttled, TimedOut, Unauthorized
+from activity_poster.outcomes import (
+    ConnectionLost,
+    NotTried,
+    Outcome,
+    Throttled,
+    TimedOut,
+    Unauthorized,
+)
 from activity_poster.policy import RetryPolicy
 from activity_poster.ratelimit import RollingWindowLimiter
 
+# Before another attempt after a lost answer: the outcome if the lookup settled it (found:
+# Delivered; the lookup failed: the lost answer stands), None to try again.
+Reconcile = Callable[[Outcome], Outcome | None]
+
 
 class Tried[T](NamedTuple):
-    """What the last attempt gave (an outcome, or a bulk call's rows) and how many were made."""
+    """What the last attempt gave (an outcome, or a call's own answer) and how many were made."""
 
     result: T | Outcome
     attempts: int
@@ -34,12 +47,12 @@ class RetryingCaller:
         self,
         keys: KeyStore,
         policy: RetryPolicy,
-        call_budget: float,
+        times: CallTimes,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._keys = keys
         self._policy = policy
-        self.call_budget = call_budget
+        self.times = times
         self._sleep = sleep
         self._refusal_reported_at = -60.0
 
@@ -48,22 +61,23 @@ class RetryingCaller:
         return self._policy.throttle_window_seconds
 
     def can_start(self, deadline: Deadline) -> bool:
-        """Whether the invocation has time left for one more call."""
-        return deadline.allows(self.call_budget)
+        """Whether the invocation has time left for one more useful call."""
+        return deadline.allows(self.times.shortest)
 
     def run[T](
         self,
-        call: Callable[[ApiKeys], T | Outcome],
+        call: Callable[[ApiKeys, float], T | Outcome],
         limiter: RollingWindowLimiter | None,
         deadline: Deadline,
         *,
         slot_reserved: bool = False,
+        reconcile: Reconcile | None = None,
     ) -> Tried[T]:
         """Run `call` until its answer is final, the attempts run out or time does.
 
         `call` answers with an outcome for the whole call, or with something else (the
-        per-row answer of a bulk call), which is final. `slot_reserved`: the first attempt's
-        rate-limit slot is already taken.
+        per-row answer of a bulk call, a lookup's answer), which is final.
+        `slot_reserved`: the first attempt's rate-limit slot is already taken.
         """
         keys = self._keys.get()
         attempts = 0
@@ -72,12 +86,13 @@ class RetryingCaller:
         while True:
             if slot_reserved:
                 slot_reserved = False
-                if not self.can_start(deadline):
-                    return Tried(result, attempts)
             elif not self._start_allowed(limiter, deadline, wait):
                 return Tried(result, attempts)
+            read_timeout = self.times.read_timeout(deadline)
+            if read_timeout is None:
+                return Tried(result, attempts)
             sent = time.perf_counter()
-            result = call(keys)
+            result = call(keys, read_timeout)
             attempts += 1
             if not isinstance(result, TimedOut):
                 metrics.upstream_latency((time.perf_counter() - sent) * 1000)
@@ -94,13 +109,15 @@ class RetryingCaller:
                 if limiter is not None:
                     # The window is full for every thread of this container, not just this one.
                     limiter.pause(self.throttle_window)
-            next_wait = (
-                self._policy.wait_before_retry(result, attempts)
-                if isinstance(result, Outcome)
-                else None
-            )
+            if not isinstance(result, Outcome):
+                return Tried(result, attempts)
+            next_wait = self._policy.wait_before_retry(result, attempts)
             if next_wait is None:
                 return Tried(result, attempts)
+            if reconcile is not None and isinstance(result, TimedOut | ConnectionLost):
+                settled = reconcile(result)
+                if settled is not None:
+                    return Tried(settled, attempts)
             metrics.count(Metric.RETRIED)
             wait = next_wait
 
@@ -108,13 +125,13 @@ class RetryingCaller:
         self, limiter: RollingWindowLimiter | None, deadline: Deadline, wait: float
     ) -> bool:
         """Wait `wait`, then take a rate-limit slot; False if the deadline comes first."""
-        if not deadline.allows(wait + self.call_budget):
+        if not deadline.allows(wait + self.times.shortest):
             return False
         if wait > 0:
             self._sleep(wait)
         if limiter is None:
             return True
-        return limiter.acquire(deadline.latest_start(self.call_budget))
+        return limiter.acquire(deadline.latest_start(self.times.shortest))
 
     def _report_refused_keys(self) -> None:
         """One clear line, at most once a minute, when the keys in the secret are refused."""

@@ -43,3 +43,30 @@ class Deadline:
 
 
 NO_DEADLINE = Deadline(None)
+
+
+# LeadSquared answers in about 0.3 s. A call left less than this for its answer is more likely
+# cut off than answered, and a cut answer costs a lookup before the activity can be retried.
+MIN_ANSWER_SECONDS = 1.5
+
+
+@dataclass(frozen=True, slots=True)
+class CallTimes:
+    """How long one call may take: its connect and read timeouts, and the margin kept for
+    answering the invocation after the last call."""
+
+    connect: float
+    read: float
+    margin: float
+
+    @property
+    def shortest(self) -> float:
+        """The least time left at which a useful call still starts."""
+        return self.margin + self.connect + min(self.read, MIN_ANSWER_SECONDS)
+
+    def read_timeout(self, deadline: Deadline) -> float | None:
+        """The read timeout of a call starting now: the configured one, shortened to fit the
+        time left; None when not even the shortest useful call fits."""
+        if not deadline.allows(self.shortest):
+            return None
+        return min(self.read, deadline.remaining() - self.margin - self.connect)

@@ -13,15 +13,29 @@ from typing import Any
 
 from activity_poster import metrics
 from activity_poster.bulk_delivery import BulkCollector
-from activity_poster.calls import RetryingCaller
+from activity_poster.calls import RetryingCaller, Tried
 from activity_poster.deadline import NO_DEADLINE, Deadline
 from activity_poster.leadsquared.client import LeadSquaredClient
 from activity_poster.models import Activity
 from activity_poster.observability import logger
-from activity_poster.outcomes import Delivered, Invalid, NotTried, Outcome, outcome_name
+from activity_poster.outcomes import (
+    ConnectionLost,
+    Delivered,
+    Invalid,
+    NotTried,
+    Outcome,
+    TimedOut,
+    Unaccounted,
+    Unverified,
+    outcome_name,
+)
 from activity_poster.policy import INVALID_ACTIVITY, rule
 from activity_poster.ratelimit import RollingWindowLimiter
+from activity_poster.reconcile import Reconciler
 from activity_poster.settings import DeliveryMode
+
+# Answers after which the activity may exist: looked up before it is sent again.
+MAY_EXIST = TimedOut | ConnectionLost | Unaccounted
 
 
 class ActivityPoster:
@@ -39,6 +53,7 @@ class ActivityPoster:
         self._caller = caller
         self._limiter = limiter
         self._mode = mode
+        self._reconciler = Reconciler(client, caller, limiter)
         self._bulk = (
             None
             if mode is DeliveryMode.SINGLE
@@ -55,28 +70,57 @@ class ActivityPoster:
         return outcome
 
     def deliver(
-        self, activity: Activity, deadline: Deadline = NO_DEADLINE, *, interactive: bool = False
+        self,
+        activity: Activity,
+        deadline: Deadline = NO_DEADLINE,
+        *,
+        interactive: bool = False,
+        may_exist: bool = False,
     ) -> Outcome:
         """Post one activity. `interactive`: a caller waits on the answer, so one single call
-        (a bulk call waits to gather rows, and its budget is smaller)."""
+        (a bulk call waits to gather rows, and its budget is smaller). `may_exist`: an
+        earlier attempt may have created it, so it is looked up first."""
         started = time.perf_counter()
         body = activity.to_leadsquared()
-        bulk = self._bulk is not None and not interactive and activity.bulk_eligible
-        reserved = bulk and self._reserve_single_slot()
-        if self._bulk is not None and bulk and not reserved:
-            tried = self._bulk.deliver_row(body, deadline)
-            via = "bulk"
-        else:
-            tried = self._caller.run(
-                lambda keys: self._client.create_activity(body, keys),
-                self._limiter,
-                deadline,
-                slot_reserved=reserved,
-            )
-            via = "single"
-        assert not isinstance(tried.result, list)
-        record(tried.result, time.perf_counter() - started, tried.attempts, via)
-        return tried.result
+        result: Outcome | None = None
+        attempts, via = 0, "single"
+        if may_exist:
+            result = self._reconciler.settle(body, deadline)
+        reserved = False
+        if result is None and self._bulk is not None and not interactive:
+            reserved = activity.bulk_eligible and self._reserve_single_slot()
+            if activity.bulk_eligible and not reserved:
+                row = self._bulk.deliver_row(body, deadline)
+                result, attempts, via = row.result, row.attempts, "bulk"
+                if isinstance(result, MAY_EXIST):
+                    # A row of a bulk call that may have committed is looked up before it
+                    # is sent again, on its own.
+                    result = self._reconciler.settle(body, deadline)
+        if result is None:
+            single = self._single(body, deadline, slot_reserved=reserved)
+            result, attempts = single.result, attempts + single.attempts
+        record(result, time.perf_counter() - started, attempts, via)
+        return result
+
+    def _single(
+        self, body: dict[str, Any], deadline: Deadline, *, slot_reserved: bool
+    ) -> Tried[Outcome]:
+        tried: Tried[Outcome] = self._caller.run(
+            lambda keys, read: self._client.create_activity(body, keys, read),
+            self._limiter,
+            deadline,
+            slot_reserved=slot_reserved,
+            reconcile=lambda lost: self._settle_lost(body, deadline, lost),
+        )
+        return tried
+
+    def _settle_lost(
+        self, body: dict[str, Any], deadline: Deadline, lost: Outcome
+    ) -> Outcome | None:
+        """After a lost answer: found, delivered; not found, None (post again); the lookup
+        failing, the lost answer stands (the activity is not posted blind)."""
+        settled = self._reconciler.settle(body, deadline)
+        return lost if isinstance(settled, Unverified) else settled
 
     def _reserve_single_slot(self) -> bool:
         """Auto mode: a single call goes when the single budget has a slot free right now,

@@ -51,9 +51,15 @@ class IdempotentPoster:
         persistence = DynamoDBPersistenceLayer(table_name=table_name)
 
         def deliver_once(
-            request: dict[str, str], activity: Activity, deadline: Deadline, interactive: bool
+            request: dict[str, str],
+            activity: Activity,
+            deadline: Deadline,
+            interactive: bool,
+            may_exist: bool,
         ) -> dict[str, Any]:
-            outcome = poster.deliver(activity, deadline, interactive=interactive)
+            outcome = poster.deliver(
+                activity, deadline, interactive=interactive, may_exist=may_exist
+            )
             if not isinstance(outcome, Delivered):
                 raise _NotDelivered(outcome)
             return {"activityId": outcome.activity_id, "leadScore": outcome.lead_score}
@@ -73,7 +79,13 @@ class IdempotentPoster:
             self._config.register_lambda_context(context)
 
     def deliver_once(
-        self, activity: Activity, key: str, deadline: Deadline, *, interactive: bool = False
+        self,
+        activity: Activity,
+        key: str,
+        deadline: Deadline,
+        *,
+        interactive: bool = False,
+        may_exist: bool = False,
     ) -> Outcome:
         """Delivered once under `key`; AlreadyDelivered when an earlier delivery recorded it."""
         try:
@@ -82,6 +94,7 @@ class IdempotentPoster:
                 activity=activity,
                 deadline=deadline,
                 interactive=interactive,
+                may_exist=may_exist,
             )
         except _NotDelivered as failure:
             return failure.outcome

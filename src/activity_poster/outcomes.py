@@ -90,6 +90,11 @@ class Unaccounted(_Failed):
     """A bulk answer did not account for this row: it may or may not have been created."""
 
 
+class Unverified(_Failed):
+    """An earlier attempt may have created the activity and a lookup could not tell: it is
+    not posted again blind."""
+
+
 @dataclass(frozen=True, slots=True)
 class NotTried:
     """No call was made: the invocation had too little time left for one."""
@@ -115,6 +120,7 @@ Outcome = (
     | TimedOut
     | ConnectionLost
     | Unaccounted
+    | Unverified
     | Unauthorized
     | NotTried
     | InProgress

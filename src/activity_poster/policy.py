@@ -6,8 +6,8 @@
 - SQS message: acknowledged; dead-lettered with its reason; retried later (the message
   fails, its visibility timeout grows with its receive count, see `retry_delay`, and SQS's
   redrive moves it to the DLQ after maxReceiveCount); or put back (never tried: visible
-  again at once, and on its last receive a fresh copy is queued instead, so a message
-  that was never tried is not dead-lettered for it);
+  again after the base retry delay, and on its last receive a fresh copy is queued
+  instead, MAX_PUT_BACKS times at most, then it is dead-lettered as NotTried);
 - the HTTP status of `POST /activities`, and the metric the final outcome counts in.
 """
 
@@ -34,6 +34,7 @@ from activity_poster.outcomes import (
     Unauthorized,
     Unavailable,
     Unreachable,
+    Unverified,
 )
 
 # LeadSquared counts its limits over 5-second windows and sends no retry hint.
@@ -41,6 +42,10 @@ LEADSQUARED_WINDOW_SECONDS = 5.0
 # SQS caps a visibility timeout at 12 hours.
 MAX_VISIBILITY_SECONDS = 43200
 INVALID_ACTIVITY = "InvalidActivity"
+NOT_TRIED_ERROR = "NotTried"
+# A message never tried is put back as a fresh copy at most this many times, then
+# dead-lettered: the function's time budget, not the activity, needs fixing.
+MAX_PUT_BACKS = 3
 
 
 class Again(Enum):
@@ -57,7 +62,7 @@ class OnQueue(Enum):
     ACKNOWLEDGE = "acknowledged"
     DEAD_LETTER = "moved to the dead-letter queue with its reason, then acknowledged"
     RETRY_LATER = "failed; visible again after a delay that grows with its receives"
-    PUT_BACK = "failed, visible again at once; a fresh copy on its last receive"
+    PUT_BACK = "failed, visible again soon; a fresh copy on its last receive (a few times)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +86,7 @@ RULES: dict[type[Outcome], Rule] = {
     TimedOut:         Rule(Again.AFTER_BACKOFF,        OnQueue.RETRY_LATER, HTTPStatus.GATEWAY_TIMEOUT,      Metric.UNAVAILABLE),
     ConnectionLost:   Rule(Again.AFTER_BACKOFF,        OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
     Unaccounted:      Rule(Again.NEVER,                OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
+    Unverified:       Rule(Again.NEVER,                OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
     Unauthorized:     Rule(Again.WITH_NEW_KEYS,        OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY,          Metric.UNAUTHORIZED),
     NotTried:         Rule(Again.NEVER,                OnQueue.PUT_BACK,    HTTPStatus.SERVICE_UNAVAILABLE,  Metric.NOT_TRIED),
     InProgress:       Rule(Again.NEVER,                OnQueue.RETRY_LATER, HTTPStatus.CONFLICT,             None),

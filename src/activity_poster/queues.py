@@ -18,6 +18,11 @@ if TYPE_CHECKING:
 _MAX_ATTRIBUTE = 1024
 # The message attribute that carries an activity's idempotency key.
 IDEMPOTENCY_ATTRIBUTE = "IdempotencyKey"
+# When the first copy of a message was sent (ms since the epoch), kept on every copy the
+# function makes (put back, dead letter), so the activity keeps the time it happened.
+SENT_AT_ATTRIBUTE = "OriginalSentTimestamp"
+# How many times a message that was never tried has been put back as a fresh copy.
+PUT_BACK_ATTRIBUTE = "PutBackCount"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +36,8 @@ class DeadLetter:
     message_group_id: str | None = None
     # Kept so that a redriven message is still deduplicated under the caller's key.
     idempotency_key: str | None = None
+    # Kept so that a redriven activity keeps the time it happened.
+    sent_at: str | None = None
 
 
 def is_fifo(queue: str) -> bool:
@@ -69,6 +76,7 @@ class Queues:
             "FailedAt": datetime.now(UTC).isoformat(timespec="seconds"),
             "SourceQueue": letter.source_queue,
             IDEMPOTENCY_ATTRIBUTE: letter.idempotency_key or "",
+            SENT_AT_ATTRIBUTE: letter.sent_at or "",
         }
         request: dict[str, Any] = {
             "QueueUrl": queue_url,
@@ -95,20 +103,30 @@ class Queues:
             return False
         return True
 
-    def requeue(self, queue_arn: str, body: str, lambda_attributes: dict[str, Any]) -> bool:
-        """Send a copy of a message (body and String attributes) to its own queue."""
+    def requeue(
+        self,
+        queue_arn: str,
+        body: str,
+        lambda_attributes: dict[str, Any],
+        *,
+        replace: dict[str, str],
+        delay_seconds: int,
+    ) -> bool:
+        """Send a copy of a message (body and String attributes, `replace` set over them) to
+        its own queue, visible after `delay_seconds`."""
         attributes = {
             name: {"DataType": "String", "StringValue": value["stringValue"]}
             for name, value in lambda_attributes.items()
             if isinstance(value, dict)
             and isinstance(value.get("stringValue"), str)
             and str(value.get("dataType", "String")).startswith("String")
-        }
+        } | {name: {"DataType": "String", "StringValue": value} for name, value in replace.items()}
         try:
             self.client.send_message(
                 QueueUrl=queue_url(self.client, queue_arn),
                 MessageBody=body or "(empty body)",
                 MessageAttributes=attributes,  # type: ignore[arg-type]
+                DelaySeconds=min(900, delay_seconds),  # SQS's maximum
             )
         except Exception as error:
             logger.warning("could not put the message back", extra={"error": type(error).__name__})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -39,21 +40,40 @@ class ActivityService:
         key_hint: str | None = None,
         deadline: Deadline = NO_DEADLINE,
         interactive: bool = False,
+        sent_at: datetime | None = None,
+        may_exist: bool = False,
     ) -> Outcome:
-        """Deliver `data` (a decoded JSON value) once. `key_hint` is the transport's
-        idempotency key (SQS message attribute, HTTP header); a key in the body wins."""
+        """Deliver `data` (a decoded JSON value) once.
+
+        `key_hint` is the transport's idempotency key (SQS message attribute, HTTP header); a
+        key in the body wins. `sent_at`: when the upstream sent it, the activity's time when
+        it has none of its own (default: now), so that a late delivery keeps the time it
+        happened. `may_exist`: an earlier attempt may have created it (a redelivered
+        message), so it is looked up before it is posted.
+        """
         try:
             activity = parse_activity(data)
         except InvalidActivity as error:
             return self.refuse(error)
+        # The key is taken before the time is stamped: an upstream resend of an activity
+        # without a time of its own is still the same activity.
+        key = activity.IdempotencyKey or key_hint or activity.fingerprint()
+        if activity.ActivityDateTime is None:
+            stamp = (sent_at or datetime.now(UTC)).astimezone(UTC)
+            activity = activity.model_copy(
+                update={"ActivityDateTime": f"{stamp:%Y-%m-%d %H:%M:%S}"}
+            )
         if not self._poster.can_start(deadline):
             # Before the idempotency record's two DynamoDB calls, which the deadline's call
             # budget does not cover.
             return self._poster.not_tried()
         if self._idempotency is None:
-            return self._poster.deliver(activity, deadline, interactive=interactive)
-        key = activity.IdempotencyKey or key_hint or activity.fingerprint()
-        outcome = self._idempotency.deliver_once(activity, key, deadline, interactive=interactive)
+            return self._poster.deliver(
+                activity, deadline, interactive=interactive, may_exist=may_exist
+            )
+        outcome = self._idempotency.deliver_once(
+            activity, key, deadline, interactive=interactive, may_exist=may_exist
+        )
         if isinstance(outcome, AlreadyDelivered):
             metrics.count(Metric.DEDUPLICATED)
             logger.info(

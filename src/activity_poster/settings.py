@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from activity_poster.deadline import CallTimes
 from activity_poster.ratelimit import RateLimit
 
 _EXAMPLE_URL = "https://api-in21.leadsquared.com"
@@ -86,9 +87,8 @@ class Settings(BaseModel):
     retry_backoff_max: PositiveInt = Field(900, validation_alias="RETRY_BACKOFF_MAX_SECONDS")
 
     @property
-    def call_budget(self) -> float:
-        """The longest one call can take, plus a margin: no call starts with less time left."""
-        return self.connect_timeout + self.read_timeout + self.deadline_margin
+    def call_times(self) -> CallTimes:
+        return CallTimes(self.connect_timeout, self.read_timeout, self.deadline_margin)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

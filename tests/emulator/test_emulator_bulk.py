@@ -2,7 +2,7 @@
 
 import pytest
 
-from leadsquared_emulator import PRIMARY_LEAD_ID, SECONDARY_LEAD_ID, RateLimit
+from leadsquared_emulator import PRIMARY_LEAD_ID, SECONDARY_LEAD_ID, BulkAnswerShape, RateLimit
 
 UNKNOWN_LEAD = "00000000-0000-4000-8000-000000000002"
 
@@ -125,3 +125,114 @@ def test_bulk_bucket_is_separate_from_single_bucket(make_client):
         "API calls exceeded the limit of 2 in 5 second(s)"
     )
     assert len(client.emu.created) == 3
+
+
+# -- answer shapes: the rows are created alike, only the report differs ------------------------
+
+
+def created_ids(client):
+    return [a.activity_id for a in client.emu.created]
+
+
+def test_full_is_the_default_shape(client):
+    assert client.emu.config.bulk_answer_shape == "full"
+    results = client.bulk(MIXED_ROWS).json()["Response"]
+    assert [set(r) for r in results] == [
+        {"ProspectActivityId", "RowNumber", "ActivityCreated"},
+        {"ProspectActivityId", "RowNumber", "ActivityCreated", "ExceptionType", "ExceptionMessage"},
+        {"ProspectActivityId", "RowNumber", "ActivityCreated", "ExceptionType", "ExceptionMessage"},
+        {"ProspectActivityId", "RowNumber", "ActivityCreated", "ExceptionType", "ExceptionMessage"},
+        {"ProspectActivityId", "RowNumber", "ActivityCreated"},
+    ]
+
+
+def test_id_only_shape(make_client):
+    client = make_client(bulk_answer_shape="id_only")
+    response = client.bulk(MIXED_ROWS)
+    assert response.status == 200
+    results = response.json()["Response"]
+    ids = created_ids(client)
+    assert results[0] == {"ProspectActivityId": ids[0], "RowNumber": 1}
+    assert results[1] == {
+        "RowNumber": 2,
+        "ExceptionType": "MXInvalidEntityException",
+        "ExceptionMessage": "Lead does not exist in the system",
+    }
+    assert [set(r) for r in results[2:4]] == [
+        {"RowNumber", "ExceptionType", "ExceptionMessage"}
+    ] * 2
+    assert results[4] == {"ProspectActivityId": ids[1], "RowNumber": 5}
+    assert not any("ActivityCreated" in r for r in results)
+
+
+def test_id_only_honours_the_row_exception_type_switch(make_client):
+    client = make_client(bulk_answer_shape="id_only", bulk_row_exception_type=False)
+    (failed,) = client.bulk([row(UNKNOWN_LEAD)]).json()["Response"]
+    assert failed == {"RowNumber": 1, "ExceptionMessage": "Lead does not exist in the system"}
+
+
+def test_no_row_number_shape(make_client):
+    client = make_client(bulk_answer_shape="no_row_number")
+    results = client.bulk(MIXED_ROWS).json()["Response"]
+    assert len(results) == 5
+    assert not any("RowNumber" in r for r in results)
+    assert [r["ActivityCreated"] for r in results] == [True, False, False, False, True]
+    assert [r["ProspectActivityId"] for r in results if r["ActivityCreated"]] == created_ids(client)
+    assert results[1]["ExceptionType"] == "MXInvalidEntityException"
+
+
+def test_missing_rows_shape_leaves_out_the_last_row(make_client):
+    client = make_client(bulk_answer_shape="missing_rows")
+    results = client.bulk(MIXED_ROWS).json()["Response"]
+    assert [r["RowNumber"] for r in results] == [1, 2, 3, 4]
+    assert len(client.emu.created) == 2  # row 5 was created all the same
+    assert client.emu.created[1].body == MIXED_ROWS[4]
+    assert results[0]["ProspectActivityId"] == client.emu.created[0].activity_id
+
+    (only,) = client.bulk([row(), row()]).json()["Response"]
+    assert only["RowNumber"] == 1
+    assert client.bulk([row()]).json() == {"Response": []}
+    assert len(client.emu.created) == 5
+
+
+def test_missing_rows_after_omitting_failed_rows(make_client):
+    client = make_client(bulk_answer_shape="missing_rows", bulk_omit_failed_rows=True)
+    results = client.bulk(MIXED_ROWS).json()["Response"]
+    assert [r["RowNumber"] for r in results] == [1]
+
+
+def test_count_only_shape(make_client):
+    client = make_client(bulk_answer_shape="count_only")
+    response = client.bulk(MIXED_ROWS)
+    assert response.status == 200
+    assert response.json() == {"Status": "Success", "Message": {"Count": 2}}
+    assert len(client.emu.created) == 2
+    assert client.bulk([row(UNKNOWN_LEAD)]).json() == {"Status": "Success", "Message": {"Count": 0}}
+
+
+@pytest.mark.parametrize(
+    "shape", ["full", "id_only", "no_row_number", "missing_rows", "count_only"]
+)
+def test_every_shape_commits_the_same_rows(make_client, shape):
+    client = make_client(bulk_answer_shape=shape)
+    assert client.bulk(MIXED_ROWS).status == 200
+    assert [a.body for a in client.emu.created] == [MIXED_ROWS[0], MIXED_ROWS[4]]
+    assert all(a.bulk for a in client.emu.created)
+
+
+@pytest.mark.parametrize("shape", ["id_only", "count_only"])
+def test_whole_call_errors_keep_the_error_envelope(make_client, shape):
+    client = make_client(bulk_answer_shape=shape)
+    body = client.bulk([row() for _ in range(26)]).json()
+    assert body["Status"] == "Error"
+    assert body["ExceptionType"] == "MXInvalidInputException"
+
+
+def test_shape_can_change_at_run_time_and_rejects_unknown_values(client):
+    client.emu.configure(bulk_answer_shape="COUNT_ONLY")
+    assert client.emu.config.bulk_answer_shape is BulkAnswerShape.COUNT_ONLY
+    assert client.bulk([row()]).json()["Message"] == {"Count": 1}
+    client.emu.configure(bulk_answer_shape=BulkAnswerShape.FULL)
+    assert "Response" in client.bulk([row()]).json()
+    with pytest.raises(ValueError, match="count_only"):
+        client.emu.configure(bulk_answer_shape="rows")

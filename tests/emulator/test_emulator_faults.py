@@ -41,6 +41,9 @@ SHORT_READ = urllib3.Timeout(connect=1.0, read=0.2)
             "application/json",
             lambda b: b"MXAPIRateLimitExceededException" in b,
         ),
+        (Fault.HTML_404, 404, "text/html", lambda b: b.startswith(b"<html>")),
+        (Fault.METHOD_NOT_ALLOWED_405, 405, "text/html", lambda b: b.startswith(b"<html>")),
+        (Fault.REDIRECT_302, 302, "text/html", lambda b: b"http://127.0.0.1:9/" in b),
     ],
 )
 def test_answering_faults(client, fault, status, content_type, check_body):
@@ -110,6 +113,72 @@ def test_timeout_after_commit_still_validates(make_client):
     with pytest.raises(ProtocolError):
         client.create({"ActivityEvent": 212})
     assert client.emu.created == []
+
+
+def test_drop_after_commit_writes_the_activity(client):
+    client.emu.inject(Fault.DROP_AFTER_COMMIT)
+    started = time.monotonic()
+    with pytest.raises(ProtocolError):
+        client.create(ACTIVITY)
+    assert time.monotonic() - started < 1.0  # closed at once, not after a hang
+    (created,) = client.emu.created
+    assert created.body == ACTIVITY
+    (received,) = client.emu.received
+    assert (received.fault, received.status) == (Fault.DROP_AFTER_COMMIT, None)
+    assert client.create(ACTIVITY).status == 200  # one-shot
+    assert len(client.emu.created) == 2
+
+
+def test_drop_after_commit_commits_every_bulk_row(client):
+    rows = [dict(ACTIVITY, ActivityNote=f"n{n}") for n in range(5)]
+    client.emu.inject(Fault.DROP_AFTER_COMMIT)
+    with pytest.raises(ProtocolError):
+        client.bulk(rows)
+    assert [a.body for a in client.emu.created] == rows
+    assert all(a.bulk for a in client.emu.created)
+    assert client.emu.received[0].status is None
+
+
+def test_drop_after_commit_still_validates(client):
+    client.emu.inject(Fault.DROP_AFTER_COMMIT)
+    with pytest.raises(ProtocolError):
+        client.create({"ActivityEvent": 212})
+    assert client.emu.created == []
+
+
+def test_drop_after_commit_does_not_answer():
+    assert not Fault.DROP_AFTER_COMMIT.answers
+    assert not Fault.DROP_AFTER_COMMIT.hangs
+
+
+def test_405_fault_names_the_other_verb(client):
+    client.emu.inject(Fault.METHOD_NOT_ALLOWED_405, times=2)
+    assert client.create(ACTIVITY).headers["Allow"] == "GET"
+    response = client.request(
+        "GET", "/v2/LeadManagement.svc/Leads.GetById", content_type=None, query={"id": "x"}
+    )
+    assert (response.status, response.headers["Allow"]) == (405, "POST")
+
+
+def test_redirect_fault_location_is_configurable(make_client):
+    client = make_client()
+    client.emu.inject(Fault.REDIRECT_302)
+    response = client.create(ACTIVITY)
+    assert response.headers["Location"] == "http://127.0.0.1:9/"
+    client.emu.configure(redirect_location="https://127.0.0.1:8443/v2/")
+    client.emu.inject(Fault.REDIRECT_302)
+    response = client.create(ACTIVITY)
+    assert (response.status, response.headers["Location"]) == (302, "https://127.0.0.1:8443/v2/")
+    assert client.emu.created == []
+    with pytest.raises(ValueError, match="redirect_location"):
+        client.emu.configure(redirect_location="")
+
+
+def test_misconfiguration_faults_apply_before_auth_and_routing(client):
+    for fault in (Fault.HTML_404, Fault.METHOD_NOT_ALLOWED_405, Fault.REDIRECT_302):
+        client.emu.inject(fault)
+    statuses = [client.request("POST", "/v2/Nowhere", ACTIVITY, auth=None).status for _ in range(3)]
+    assert statuses == [404, 405, 302]
 
 
 def test_drop_connection(client):

@@ -35,7 +35,7 @@ def test_retrieve_lists_committed_activities_newest_first(client):
     assert newest["EventCode"] == 213
     assert newest["Data"] == {"mx_Custom_1": "x"}
     assert oldest["Id"] == first.json()["Message"]["Id"]
-    assert oldest["ActivityNote"] == "one"
+    assert oldest["Data"] == {"ActivityEvent_Note": "one", "NotableEventDescription": "one"}
     assert oldest["CreatedOn"] == "2025-06-03 09:41:07"
 
 

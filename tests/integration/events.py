@@ -67,6 +67,7 @@ def api_v1_event(
             "path": f"/v1{path}",
             "stage": "v1",
             "requestId": str(uuid.uuid4()),
+            "requestTimeEpoch": 1717407667000,
             "accountId": "123456789012",
             "apiId": "abcdef1234",
             "identity": {"sourceIp": "203.0.113.10", "apiKey": "local-api-key"},

@@ -96,11 +96,19 @@ def failed_ids(answer: dict[str, Any]) -> list[str]:
     return ids
 
 
+# When the test events were sent (SQS SentTimestamp) or received (API Gateway's request time).
+SQS_SENT_AT = "2024-06-03 07:33:20"
+API_RECEIVED_AT = "2024-06-03 09:41:07"
+
+
 def what_is_posted(body: str, *, sns: bool = True) -> Any:
-    """The JSON LeadSquared receives for a valid body: the normalised activity."""
+    """The JSON LeadSquared receives for a valid body: the normalised activity, with the time
+    it was sent when it has no time of its own."""
     parsed = accepted(body, sns=sns)
     assert parsed is not None, body
-    return json.loads(json.dumps(parsed.to_leadsquared()))
+    posted = json.loads(json.dumps(parsed.to_leadsquared()))
+    posted.setdefault("ActivityDateTime", SQS_SENT_AT if sns else API_RECEIVED_AT)
+    return posted
 
 
 def assert_only_valid_activities_posted(tenant: Emulator) -> list[str]:

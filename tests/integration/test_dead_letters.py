@@ -136,18 +136,46 @@ def test_retries_are_spaced_out_by_the_visibility_timeout(
     assert 1.5 <= time.monotonic() - started <= 4.0
 
 
-def test_untried_messages_come_back_at_once(
+def test_untried_messages_come_back_after_the_base_delay(
     invoke, emulator: Emulator, stack: LocalStack, queues: Queues, set_env
 ):
     set_env(LEADSQUARED_CONNECT_TIMEOUT="0.5", LEADSQUARED_READ_TIMEOUT="0.5")
     event = receive_event(stack, queues, json.dumps(activity()))
+    sqs = stack.client("sqs")
 
     answer = invoke(event, timeout_seconds=1.0)  # too little time for one call
 
     assert len(failed_ids(answer)) == 1
     assert emulator.received == []
-    again = stack.client("sqs").receive_message(QueueUrl=queues.url).get("Messages", [])
+    started = time.monotonic()
+    assert sqs.receive_message(QueueUrl=queues.url).get("Messages", []) == []  # not at once
+    again: list = []
+    while not again and time.monotonic() - started < 6:
+        time.sleep(0.2)
+        again = sqs.receive_message(QueueUrl=queues.url).get("Messages", [])
     assert len(again) == 1
+    assert 1.5 <= time.monotonic() - started <= 4.0  # RETRY_BACKOFF_BASE_SECONDS=2
+
+
+def test_an_untried_message_put_back_too_often_is_dead_lettered_naming_the_time_budget(
+    invoke, emulator: Emulator, stack: LocalStack, queues: Queues, set_env
+):
+    set_env(
+        LEADSQUARED_CONNECT_TIMEOUT="0.5", LEADSQUARED_READ_TIMEOUT="0.5", MAX_RECEIVE_COUNT="5"
+    )
+    event = receive_event(stack, queues, json.dumps(activity()))
+    record = event["Records"][0]
+    record["attributes"]["ApproximateReceiveCount"] = "4"
+    record["messageAttributes"] = {"PutBackCount": {"stringValue": "3", "dataType": "String"}}
+
+    answer = invoke(event, timeout_seconds=1.0)
+
+    assert failed_ids(answer) == []
+    [letter] = dead_letters(stack, queues)
+    assert letter["MessageAttributes"]["ErrorType"]["StringValue"] == "NotTried"
+    reason = letter["MessageAttributes"]["ErrorMessage"]["StringValue"]
+    assert "less than 2 s left" in reason and "function timeout" in reason
+    assert emulator.received == []
 
 
 def test_an_untried_message_is_put_back_before_its_last_receive(
@@ -165,14 +193,23 @@ def test_an_untried_message_is_put_back_before_its_last_receive(
     answer = invoke(event, timeout_seconds=1.0)  # too little time for one call
 
     assert failed_ids(answer) == []  # acknowledged: a fresh copy replaces it
-    copies = stack.client("sqs").receive_message(
-        QueueUrl=queues.url,
-        MaxNumberOfMessages=10,
-        MessageAttributeNames=["All"],
-        AttributeNames=["All"],
-    )["Messages"]
+    copies: list = []
+    started = time.monotonic()
+    while not copies and time.monotonic() - started < 6:  # put back with the base delay
+        time.sleep(0.2)
+        copies = stack.client("sqs").receive_message(
+            QueueUrl=queues.url,
+            MaxNumberOfMessages=10,
+            MessageAttributeNames=["All"],
+            AttributeNames=["All"],
+        ).get("Messages", [])
     fresh = [m for m in copies if m["MessageId"] != record["messageId"]]
     assert len(fresh) == 1
+    assert fresh[0]["MessageAttributes"]["PutBackCount"]["StringValue"] == "1"
+    # The copy keeps the original's time, so the activity is stamped with when it happened.
+    assert fresh[0]["MessageAttributes"]["OriginalSentTimestamp"]["StringValue"] == (
+        record["attributes"]["SentTimestamp"]
+    )
     assert fresh[0]["Body"] == body
     assert fresh[0]["Attributes"]["ApproximateReceiveCount"] == "1"
     assert fresh[0]["MessageAttributes"]["IdempotencyKey"]["StringValue"] == "k-9"

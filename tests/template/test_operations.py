@@ -36,6 +36,8 @@ CUSTOM_METRICS = (
     "Retried",
     "DeadLettered",
     "Deduplicated",
+    "NotTried",
+    "ConfigurationFault",
     "UpstreamLatency",
     "ColdStart",
 )
@@ -452,6 +454,32 @@ ALARMS = {
         "Threshold": 10,
         "ComparisonOperator": "GreaterThanOrEqualToThreshold",
     },
+    "NotTriedAlarm": {
+        "Namespace": NAMESPACE,
+        "MetricName": "NotTried",
+        "Dimensions": [{"Name": "service", "Value": SERVICE}],
+        "Statistic": "Sum",
+        "Period": 300,
+        "EvaluationPeriods": 1,
+        "Threshold": 0,
+        "ComparisonOperator": "GreaterThanThreshold",
+    },
+    "ConfigurationFaultAlarm": {
+        "Namespace": NAMESPACE,
+        "MetricName": "ConfigurationFault",
+        "Dimensions": [{"Name": "service", "Value": SERVICE}],
+        "Statistic": "Sum",
+        "Period": 300,
+        "EvaluationPeriods": 1,
+        "Threshold": 0,
+        "ComparisonOperator": "GreaterThanThreshold",
+    },
+}
+
+# Words each alarm's description must contain: what to change.
+ALARM_REMEDIES = {
+    "NotTriedAlarm": ("FunctionTimeout", "BatchSize", "14.05 s"),
+    "ConfigurationFaultAlarm": ("LEADSQUARED_API_URL", "LeadSquaredApiUrl"),
 }
 
 
@@ -472,6 +500,23 @@ def test_alarm(resources: dict[str, Any], name: str) -> None:
         assert properties["Period"] * properties["EvaluationPeriods"] == 300
     description = " ".join(properties["AlarmDescription"].split())
     assert len(description) >= 150, "say what it means and what to do"
+
+
+@pytest.mark.parametrize("name", sorted(ALARM_REMEDIES))
+def test_alarm_description_says_what_to_change(resources: dict[str, Any], name: str) -> None:
+    description = " ".join(resources[name]["Properties"]["AlarmDescription"].split())
+    for words in ALARM_REMEDIES[name]:
+        assert words in description, words
+
+
+def test_function_metric_alarms_match_the_throttled_alarm(resources: dict[str, Any]) -> None:
+    # Same namespace, dimensions and actions as the alarms on the other EMF metrics.
+    model = resources["LeadSquaredThrottledAlarm"]["Properties"]
+    shared = ("Namespace", "Dimensions", "AlarmActions", "OKActions", "TreatMissingData")
+    for name in ("NotTriedAlarm", "ConfigurationFaultAlarm"):
+        properties = resources[name]["Properties"]
+        for key in shared:
+            assert properties[key] == model[key], (name, key)
 
 
 def test_alarms_watch_the_metrics_the_function_emits(template: dict[str, Any]) -> None:

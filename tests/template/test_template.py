@@ -35,6 +35,14 @@ from tests.template.cfn import (
 
 FOURTEEN_DAYS = 14 * 24 * 60 * 60
 
+# The longest one LeadSquared call may take, as the function reckons it: connect timeout +
+# read timeout + deadline margin, each a variable with the function's default when unset.
+CALL_BUDGET_VARIABLES = {
+    "LEADSQUARED_CONNECT_TIMEOUT": 3.05,
+    "LEADSQUARED_READ_TIMEOUT": 10.0,
+    "DEADLINE_MARGIN_SECONDS": 1.0,
+}
+
 # Variables SAM CLI sets from the caller's AWS session rather than from the template.
 SAM_LOCAL_AWS_VARIABLES = {
     "AWS_ACCESS_KEY_ID",
@@ -58,6 +66,48 @@ def test_memory_and_timeout_come_from_parameters(template: dict[str, Any]) -> No
     assert function_property(template, "Timeout") == {"Ref": "FunctionTimeout"}
     assert template["Parameters"]["MemorySize"]["Default"] == 256
     assert template["Parameters"]["FunctionTimeout"]["Default"] == 30
+
+
+def _full_call_seconds(template: dict[str, Any]) -> float:
+    variables = Evaluator(template).eval(function_property(template, "Environment")["Variables"])
+    return sum(
+        float(variables.get(name) or default) for name, default in CALL_BUDGET_VARIABLES.items()
+    )
+
+
+def test_every_allowed_function_timeout_fits_one_full_length_call(
+    template: dict[str, Any],
+) -> None:
+    # The template leaves the three variables at the function's defaults: 14.05 s.
+    budget = _full_call_seconds(template)
+    assert budget == pytest.approx(14.05)
+    parameter = template["Parameters"]["FunctionTimeout"]
+    allowed = parameter["AllowedValues"]
+    assert 10 not in allowed
+    assert min(allowed) == 15
+    for timeout in allowed:
+        assert timeout >= budget, timeout
+    assert parameter["Default"] in allowed
+
+
+def test_function_timeout_refusal_says_why(template: dict[str, Any]) -> None:
+    # CloudFormation shows the ConstraintDescription when a value is not in AllowedValues.
+    parameter = template["Parameters"]["FunctionTimeout"]
+    constraint = " ".join(parameter["ConstraintDescription"].split())
+    assert constraint.count(". ") == 0 and constraint.endswith("."), "one sentence"
+    for words in ("at least 15", "3.05 s", "10 s", "1 s margin"):
+        assert words in constraint, words
+    description = " ".join(parameter["Description"].split())
+    assert "at least 15" in description
+    assert "NotTriedAlarm" in description
+
+
+def test_visibility_mapping_has_exactly_the_allowed_function_timeouts(
+    template: dict[str, Any],
+) -> None:
+    allowed = template["Parameters"]["FunctionTimeout"]["AllowedValues"]
+    mapping = template["Mappings"]["VisibilityTimeoutByFunctionTimeout"]
+    assert sorted(mapping, key=int) == [str(timeout) for timeout in allowed]
 
 
 def test_handler_points_at_lambda_handler_in_src(template: dict[str, Any]) -> None:
@@ -243,6 +293,13 @@ def test_function_reads_exactly_the_configured_secret(
 def test_dead_letter_queue_keeps_messages_for_14_days(resources: dict[str, Any]) -> None:
     assert resources[DLQ]["Type"] == "AWS::SQS::Queue"
     assert resources[DLQ]["Properties"]["MessageRetentionPeriod"] == FOURTEEN_DAYS
+
+
+def test_dead_letter_queue_outlives_the_stack(resources: dict[str, Any]) -> None:
+    # Its messages are activities that were never posted: kept on stack deletion and when a
+    # FifoQueue change replaces the queue.
+    assert resources[DLQ]["DeletionPolicy"] == "Retain"
+    assert resources[DLQ]["UpdateReplacePolicy"] == "Retain"
 
 
 def test_queues_are_encrypted(resources: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pydantic
 import pytest
 
+from activity_poster.deadline import CallTimes
 from activity_poster.ratelimit import RateLimit
 from activity_poster.settings import ConfigurationError, DeliveryMode, Settings, flag
 
@@ -45,9 +46,9 @@ def test_settings_are_frozen() -> None:
         settings.read_timeout = 1.0  # type: ignore[misc]
 
 
-def test_call_budget() -> None:
+def test_call_times() -> None:
     settings = Settings.from_env(env(**{CONNECT: "2", READ: "5", "DEADLINE_MARGIN_SECONDS": "0.5"}))
-    assert settings.call_budget == 7.5
+    assert settings.call_times == CallTimes(connect=2.0, read=5.0, margin=0.5)
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -69,6 +70,19 @@ def wants_async(prefer: str | None) -> bool:
     return "respond-async" in tokens
 
 
+def request_time(event: dict[str, Any]) -> datetime | None:
+    """When API Gateway received the request (REST: requestTimeEpoch; HTTP API and
+    function URLs: timeEpoch), in UTC."""
+    context = event.get("requestContext") or {}
+    epoch_ms = context.get("requestTimeEpoch") or context.get("timeEpoch")
+    if not isinstance(epoch_ms, int) or isinstance(epoch_ms, bool):
+        return None
+    try:
+        return datetime.fromtimestamp(epoch_ms / 1000, UTC)
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
 def _intake(container: Container) -> Intake:
     if container.intake is None:
         raise ConfigurationError("ACTIVITY_QUEUE_URL is not set: the async mode needs the queue")
@@ -117,7 +131,13 @@ def _build(
             return enqueue_one(_intake(container()), service, data, key_hint)
         deadline = Deadline.from_context(app.lambda_context, cap_seconds=API_DEADLINE_SECONDS)
         service.begin_invocation(app.lambda_context)
-        outcome = service.submit(data, key_hint=key_hint, deadline=deadline, interactive=True)
+        outcome = service.submit(
+            data,
+            key_hint=key_hint,
+            deadline=deadline,
+            interactive=True,
+            sent_at=request_time(app.current_event.raw_event),
+        )
         return outcome_response(outcome)
 
     @app.post(BATCH_PATH)

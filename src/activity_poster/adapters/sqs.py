@@ -29,6 +29,7 @@ from activity_poster.adapters.sqs_records import (
     identifiable_records,
     message_id,
     receives,
+    sent_at,
     text,
 )
 from activity_poster.deadline import Deadline
@@ -91,7 +92,14 @@ class SqsAdapter:
             data = activity_data(record)
         except InvalidActivity as error:
             return self._service.refuse(error)
-        return self._service.submit(data, key_hint=idempotency_key(record), deadline=deadline)
+        return self._service.submit(
+            data,
+            key_hint=idempotency_key(record),
+            deadline=deadline,
+            sent_at=sent_at(record),
+            # An earlier receive may have posted it and lost the answer: look it up first.
+            may_exist=receives(record) > 1,
+        )
 
     def _failed_in_parallel(self, records: list[SqsRecord], handle: RecordHandler) -> list[str]:
         """Handle every record on a bounded pool of threads; the messageIds that failed, in

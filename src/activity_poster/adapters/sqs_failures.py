@@ -1,7 +1,9 @@
 """What becomes of an SQS message after its outcome: the policy's queue column, applied.
 
 Acknowledged, dead-lettered with its reason (then acknowledged), retried later with a
-visibility timeout that grows with its receives, or put back when it was never tried.
+visibility timeout that grows with its receives, or put back when it was never tried: visible
+again after RETRY_BACKOFF_BASE_SECONDS, and on its last receive a fresh copy, at most
+MAX_PUT_BACKS times.
 """
 
 from __future__ import annotations
@@ -14,14 +16,29 @@ from activity_poster.adapters.sqs_records import (
     idempotency_key,
     message_group,
     message_id,
+    put_backs,
     receives,
+    sent_at_ms,
     text,
 )
 from activity_poster.metrics import Metric
 from activity_poster.observability import logger
 from activity_poster.outcomes import Invalid, Outcome, Rejected
-from activity_poster.policy import OnQueue, dead_letter_reason, retry_delay, rule
-from activity_poster.queues import DeadLetter, Queues, is_fifo
+from activity_poster.policy import (
+    MAX_PUT_BACKS,
+    NOT_TRIED_ERROR,
+    OnQueue,
+    dead_letter_reason,
+    retry_delay,
+    rule,
+)
+from activity_poster.queues import (
+    PUT_BACK_ATTRIBUTE,
+    SENT_AT_ATTRIBUTE,
+    DeadLetter,
+    Queues,
+    is_fifo,
+)
 from activity_poster.settings import Settings
 
 
@@ -46,47 +63,65 @@ class SqsFailures:
             return True
         if action is OnQueue.DEAD_LETTER:
             assert isinstance(outcome, Invalid | Rejected)
-            if self._dead_letter(record, outcome):
+            if self._dead_letter(record, *dead_letter_reason(outcome)):
                 return True  # it sits in the DLQ with its reason
             action = OnQueue.RETRY_LATER  # SQS's own redrive moves it after maxReceiveCount
-        if action is OnQueue.PUT_BACK and self._requeue_before_last_receive(record):
-            return True  # a fresh copy, never tried, waits on the queue
+        if action is OnQueue.PUT_BACK:
+            if self._last_receive(record) and self._put_back_fresh(record):
+                return True
+            delay = self._settings.retry_backoff_base
+        else:
+            delay = retry_delay(
+                receives(record),
+                self._settings.retry_backoff_base,
+                self._settings.retry_backoff_max,
+            )
         handle = text(record, "receiptHandle")
         if handle is not None:
-            delays.seconds[handle] = (
-                0  # never tried: visible for the next poll at once
-                if action is OnQueue.PUT_BACK
-                else retry_delay(
-                    receives(record),
-                    self._settings.retry_backoff_base,
-                    self._settings.retry_backoff_max,
-                )
-            )
+            delays.seconds[handle] = delay
         return False
 
-    def _requeue_before_last_receive(self, record: SqsRecord) -> bool:
-        """A message the deadline left untried still used up one receive. Before that makes
-        SQS dead-letter a message that was never even tried, put a fresh copy on the queue
-        (safe: LeadSquared never saw it) and acknowledge this one."""
+    def _last_receive(self, record: SqsRecord) -> bool:
         limit = self._settings.max_receive_count
+        return limit is not None and receives(record) >= limit - 1
+
+    def _put_back_fresh(self, record: SqsRecord) -> bool:
+        """A message never tried still used up its receives. Rather than let SQS dead-letter
+        it for that, put a fresh copy on the queue (safe: LeadSquared never saw it) and
+        acknowledge this one; after MAX_PUT_BACKS copies, dead-letter it with a reason that
+        names the time budget."""
         source = text(record, "eventSourceARN")
-        if limit is None or source is None or is_fifo(source):
+        if source is None or is_fifo(source):
             return False  # a copy would jump ahead of its FIFO group
-        if receives(record) < limit - 1:
-            return False
+        copies = put_backs(record)
+        if copies >= MAX_PUT_BACKS:
+            shortest = self._settings.call_times.shortest
+            reason = (
+                f"never tried in {copies + 1} copies of this message: every invocation had "
+                f"less than {shortest:g} s left, the least a call needs (connect timeout, "
+                "1.5 s for the answer, margin); raise the function timeout or lower the "
+                "batch size"
+            )
+            return self._dead_letter(record, NOT_TRIED_ERROR, reason)
+        replace = {PUT_BACK_ATTRIBUTE: str(copies + 1)}
+        if (original := sent_at_ms(record)) is not None:
+            replace[SENT_AT_ATTRIBUTE] = original
         attributes = record.get("messageAttributes")
         requeued = self._queues.requeue(
-            source, text(record, "body") or "", attributes if isinstance(attributes, dict) else {}
+            source,
+            text(record, "body") or "",
+            attributes if isinstance(attributes, dict) else {},
+            replace=replace,
+            delay_seconds=self._settings.retry_backoff_base,
         )
         if requeued:
             logger.info("untried message put back on the queue before its last receive")
         return requeued
 
-    def _dead_letter(self, record: SqsRecord, outcome: Invalid | Rejected) -> bool:
+    def _dead_letter(self, record: SqsRecord, error_type: str, error_message: str) -> bool:
         url = self._settings.dead_letter_queue_url
         if url is None:
             return False
-        error_type, error_message = dead_letter_reason(outcome)
         letter = DeadLetter(
             body=text(record, "body") or "",
             error_type=error_type,
@@ -96,6 +131,7 @@ class SqsFailures:
             source_queue=text(record, "eventSourceARN") or "",
             message_group_id=message_group(record),
             idempotency_key=idempotency_key(record),
+            sent_at=sent_at_ms(record),
         )
         moved = self._queues.dead_letter(url, letter)
         if moved:

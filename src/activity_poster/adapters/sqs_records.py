@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from activity_poster.models import decode_json
 from activity_poster.observability import logger
-from activity_poster.queues import IDEMPOTENCY_ATTRIBUTE
+from activity_poster.queues import IDEMPOTENCY_ATTRIBUTE, PUT_BACK_ATTRIBUTE, SENT_AT_ATTRIBUTE
 
 SqsRecord = dict[str, Any]
 
@@ -33,6 +34,28 @@ def receives(record: SqsRecord) -> int:
 
 def idempotency_key(record: SqsRecord) -> str | None:
     return text(record, "messageAttributes", IDEMPOTENCY_ATTRIBUTE, "stringValue")
+
+
+def sent_at_ms(record: SqsRecord) -> str | None:
+    """When the message was first sent, in ms since the epoch: the time a copy carries, or
+    SQS's SentTimestamp."""
+    value = text(record, "messageAttributes", SENT_AT_ATTRIBUTE, "stringValue") or text(
+        record, "attributes", "SentTimestamp"
+    )
+    return value if value and value.isascii() and value.isdigit() else None
+
+
+def sent_at(record: SqsRecord) -> datetime | None:
+    ms = sent_at_ms(record)
+    try:
+        return datetime.fromtimestamp(int(ms) / 1000, UTC) if ms else None
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+def put_backs(record: SqsRecord) -> int:
+    count = text(record, "messageAttributes", PUT_BACK_ATTRIBUTE, "stringValue") or "0"
+    return int(count) if count.isascii() and count.isdigit() else 0
 
 
 def activity_data(record: SqsRecord) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import urllib3
@@ -13,6 +14,7 @@ from urllib3.exceptions import (
     NewConnectionError,
     ReadTimeoutError,
 )
+from urllib3.response import BaseHTTPResponse
 from urllib3.util import Retry
 
 from activity_poster.credentials import ApiKeys
@@ -25,9 +27,16 @@ BULK_PATH = "/v2/ProspectActivity.svc/Bulk/CustomActivity/Add/ByLeadId"
 # What _post gives back when no answer came.
 NoAnswer = Unreachable | TimedOut | ConnectionLost
 USER_AGENT = "leadsquared-activity-poster/0.1"
-# LeadSquared asks for the Content-Type only and answers JSON whatever the Accept header says;
-# every header costs a little on every call.
-_STATIC_HEADERS = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
+# LeadSquared's answers are a few KB (a page of 25 activities, tens of KB): anything larger is
+# not an answer this function can use, and is not read further.
+MAX_ANSWER_BYTES = 1024 * 1024
+_CHUNK = 64 * 1024
+# Identity: an answer is read as sent, never inflated (a small gzip can inflate to gigabytes).
+_STATIC_HEADERS = {
+    "Content-Type": "application/json",
+    "Accept-Encoding": "identity",
+    "User-Agent": USER_AGENT,
+}
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
@@ -44,25 +53,25 @@ class LeadSquaredClient:
         # One pool for the one host (a PoolManager would parse the URL and look the pool up
         # on every call). No retries: a repeated POST can create a second activity, so
         # whether to try again is decided above this layer, from the outcome, never
-        # silently by urllib3. (What `retries=False` means, as one object: urllib3 would
-        # otherwise build it anew for every call.)
+        # silently by urllib3; no redirects: the keys never go to another host.
         self._pool = urllib3.connection_from_url(
-            api_url,
-            maxsize=max_connections,
-            retries=Retry(total=False, redirect=False),
-            timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
+            api_url, maxsize=max_connections, retries=Retry(total=False, redirect=False)
         )
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
         self._headers: tuple[ApiKeys, dict[str, str]] | None = None
 
-    def create_activity(self, body: dict[str, Any], keys: ApiKeys) -> Outcome:
-        answer = self._post(CREATE_PATH, body, keys)
+    def create_activity(
+        self, body: dict[str, Any], keys: ApiKeys, read_timeout: float | None = None
+    ) -> Outcome:
+        answer = self.request("POST", CREATE_PATH, keys, body, read_timeout=read_timeout)
         return classify(*answer) if isinstance(answer, tuple) else answer
 
     def create_activities_bulk(
-        self, rows: list[dict[str, Any]], keys: ApiKeys
+        self, rows: list[dict[str, Any]], keys: ApiKeys, read_timeout: float | None = None
     ) -> Outcome | list[Outcome]:
         """Up to 25 activities in one call: one outcome per row, or one for the whole call."""
-        answer = self._post(BULK_PATH, rows, keys)
+        answer = self.request("POST", BULK_PATH, keys, rows, read_timeout=read_timeout)
         return classify_bulk(*answer, row_count=len(rows)) if isinstance(answer, tuple) else answer
 
     def _headers_for(self, keys: ApiKeys) -> dict[str, str]:
@@ -73,17 +82,35 @@ class LeadSquaredClient:
             self._headers = cached
         return cached[1]
 
-    def _post(self, path: str, body: Any, keys: ApiKeys) -> tuple[int, bytes] | NoAnswer:
-        payload = _ENCODER.encode(body).encode()
+    def request(
+        self,
+        method: str,
+        path: str,
+        keys: ApiKeys,
+        body: Any = None,
+        *,
+        read_timeout: float | None = None,
+    ) -> tuple[int, bytes] | NoAnswer:
+        """One request; the answer's status and body, or why none came.
+
+        The whole call, body included, takes at most the connect and read timeouts together
+        (a server that trickles its answer is cut off), and the body is read up to
+        MAX_ANSWER_BYTES, undecoded (identity is asked for).
+        """
+        read = self.read_timeout if read_timeout is None else read_timeout
+        payload = None if body is None else _ENCODER.encode(body).encode()
+        ends = time.monotonic() + self.connect_timeout + read
         try:
             response = self._pool.urlopen(
-                "POST",
+                method,
                 path,
                 body=payload,
                 headers=self._headers_for(keys),
                 redirect=False,
                 assert_same_host=False,
-                preload_content=True,
+                preload_content=False,
+                decode_content=False,
+                timeout=urllib3.Timeout(connect=self.connect_timeout, read=read),
             )
         except (ConnectTimeoutError, NewConnectionError, NameResolutionError) as error:
             return Unreachable(f"cannot connect to LeadSquared ({type(error).__name__})")
@@ -91,4 +118,31 @@ class LeadSquaredClient:
             return TimedOut("LeadSquared did not answer in time")
         except HTTPError as error:
             return ConnectionLost(f"connection to LeadSquared failed ({type(error).__name__})")
-        return response.status, response.data
+        try:
+            return response.status, _read_bounded(response, ends)
+        except (ReadTimeoutError, _TooSlow):
+            response.close()
+            return TimedOut("LeadSquared did not finish its answer in time")
+        except HTTPError as error:
+            return ConnectionLost(f"LeadSquared's answer broke off ({type(error).__name__})")
+        finally:
+            response.release_conn()
+
+
+class _TooSlow(Exception):
+    """The answer was still arriving when the call's time was up."""
+
+
+def _read_bounded(response: BaseHTTPResponse, ends: float) -> bytes:
+    """The body, read one socket read at a time until `ends` or MAX_ANSWER_BYTES."""
+    parts: list[bytes] = []
+    size = 0
+    while chunk := response.read1(_CHUNK):
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            response.close()  # the connection goes, rather than read on
+            return b"".join(parts)  # cut: it no longer parses, and is classified as such
+        parts.append(chunk)
+        if time.monotonic() > ends:
+            raise _TooSlow
+    return b"".join(parts)
