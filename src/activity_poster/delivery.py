@@ -26,7 +26,6 @@ from activity_poster.outcomes import (
     Outcome,
     TimedOut,
     Unaccounted,
-    Unverified,
     outcome_name,
 )
 from activity_poster.policy import INVALID_ACTIVITY, rule
@@ -120,7 +119,7 @@ class ActivityPoster:
         """After a lost answer: found, delivered; not found, None (post again); the lookup
         failing, the lost answer stands (the activity is not posted blind)."""
         settled = self._reconciler.settle(body, deadline)
-        return lost if isinstance(settled, Unverified) else settled
+        return settled if settled is None or isinstance(settled, Delivered) else lost
 
     def _reserve_single_slot(self) -> bool:
         """Auto mode: a single call goes when the single budget has a slot free right now,

@@ -7,7 +7,9 @@
   fails, its visibility timeout grows with its receive count, see `retry_delay`, and SQS's
   redrive moves it to the DLQ after maxReceiveCount); or put back (never tried: visible
   again after the base retry delay, and on its last receive a fresh copy is queued
-  instead, MAX_PUT_BACKS times at most, then it is dead-lettered as NotTried);
+  instead, MAX_PUT_BACKS times at most, then it is dead-lettered as NotTried); or looked
+  up later (the activity may exist: retried later as a fresh copy marked MayExist, which is
+  looked up before it is posted again; a copy already marked is simply retried later);
 - the HTTP status of `POST /activities`, and the metric the final outcome counts in.
 """
 
@@ -63,6 +65,7 @@ class OnQueue(Enum):
     DEAD_LETTER = "moved to the dead-letter queue with its reason, then acknowledged"
     RETRY_LATER = "failed; visible again after a delay that grows with its receives"
     PUT_BACK = "failed, visible again soon; a fresh copy on its last receive (a few times)"
+    LOOK_UP_LATER = "retried later, as a copy marked to be looked up before it is posted again"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,21 +78,21 @@ class Rule:
 
 # fmt: off
 RULES: dict[type[Outcome], Rule] = {
-    # outcome         again in this invocation        SQS message            HTTP                          metric (None: not counted)
-    Delivered:        Rule(Again.NEVER,                OnQueue.ACKNOWLEDGE, HTTPStatus.CREATED,              Metric.DELIVERED),
-    AlreadyDelivered: Rule(Again.NEVER,                OnQueue.ACKNOWLEDGE, HTTPStatus.CREATED,              None),
-    Invalid:          Rule(Again.NEVER,                OnQueue.DEAD_LETTER, HTTPStatus.BAD_REQUEST,          Metric.REJECTED),
-    Rejected:         Rule(Again.NEVER,                OnQueue.DEAD_LETTER, HTTPStatus.UNPROCESSABLE_ENTITY, Metric.REJECTED),
-    Throttled:        Rule(Again.AFTER_WINDOW,         OnQueue.RETRY_LATER, HTTPStatus.TOO_MANY_REQUESTS,    None),  # counted per answer
-    Unavailable:      Rule(Again.AFTER_BACKOFF,        OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
-    Unreachable:      Rule(Again.AT_ONCE_THEN_BACKOFF, OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
-    TimedOut:         Rule(Again.AFTER_BACKOFF,        OnQueue.RETRY_LATER, HTTPStatus.GATEWAY_TIMEOUT,      Metric.UNAVAILABLE),
-    ConnectionLost:   Rule(Again.AFTER_BACKOFF,        OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
-    Unaccounted:      Rule(Again.NEVER,                OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
-    Unverified:       Rule(Again.NEVER,                OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
-    Unauthorized:     Rule(Again.WITH_NEW_KEYS,        OnQueue.RETRY_LATER, HTTPStatus.BAD_GATEWAY,          Metric.UNAUTHORIZED),
-    NotTried:         Rule(Again.NEVER,                OnQueue.PUT_BACK,    HTTPStatus.SERVICE_UNAVAILABLE,  Metric.NOT_TRIED),
-    InProgress:       Rule(Again.NEVER,                OnQueue.RETRY_LATER, HTTPStatus.CONFLICT,             None),
+    # outcome              again in this invocation     SQS message             HTTP                             metric (None: not counted)
+    Delivered:        Rule(Again.NEVER,                 OnQueue.ACKNOWLEDGE,    HTTPStatus.CREATED,              Metric.DELIVERED),
+    AlreadyDelivered: Rule(Again.NEVER,                 OnQueue.ACKNOWLEDGE,    HTTPStatus.CREATED,              None),
+    Invalid:          Rule(Again.NEVER,                 OnQueue.DEAD_LETTER,    HTTPStatus.BAD_REQUEST,          Metric.REJECTED),
+    Rejected:         Rule(Again.NEVER,                 OnQueue.DEAD_LETTER,    HTTPStatus.UNPROCESSABLE_ENTITY, Metric.REJECTED),
+    Throttled:        Rule(Again.AFTER_WINDOW,          OnQueue.RETRY_LATER,    HTTPStatus.TOO_MANY_REQUESTS,    None),  # counted per answer
+    Unavailable:      Rule(Again.AFTER_BACKOFF,         OnQueue.RETRY_LATER,    HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
+    Unreachable:      Rule(Again.AT_ONCE_THEN_BACKOFF,  OnQueue.RETRY_LATER,    HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
+    TimedOut:         Rule(Again.AFTER_BACKOFF,         OnQueue.LOOK_UP_LATER,  HTTPStatus.GATEWAY_TIMEOUT,      Metric.UNAVAILABLE),
+    ConnectionLost:   Rule(Again.AFTER_BACKOFF,         OnQueue.LOOK_UP_LATER,  HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
+    Unaccounted:      Rule(Again.NEVER,                 OnQueue.LOOK_UP_LATER,  HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
+    Unverified:       Rule(Again.NEVER,                 OnQueue.LOOK_UP_LATER,  HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
+    Unauthorized:     Rule(Again.WITH_NEW_KEYS,         OnQueue.RETRY_LATER,    HTTPStatus.BAD_GATEWAY,          Metric.UNAUTHORIZED),
+    NotTried:         Rule(Again.NEVER,                 OnQueue.PUT_BACK,       HTTPStatus.SERVICE_UNAVAILABLE,  Metric.NOT_TRIED),
+    InProgress:       Rule(Again.NEVER,                 OnQueue.RETRY_LATER,    HTTPStatus.CONFLICT,             None),
 }
 # fmt: on
 

@@ -23,6 +23,9 @@ IDEMPOTENCY_ATTRIBUTE = "IdempotencyKey"
 SENT_AT_ATTRIBUTE = "OriginalSentTimestamp"
 # How many times a message that was never tried has been put back as a fresh copy.
 PUT_BACK_ATTRIBUTE = "PutBackCount"
+# Set on the copy of a message whose activity may exist (an answer was lost): it is looked
+# up before it is posted again.
+MAY_EXIST_ATTRIBUTE = "MayExist"
 
 
 @dataclass(frozen=True, slots=True)

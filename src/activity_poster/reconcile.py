@@ -19,7 +19,7 @@ from activity_poster.leadsquared import lookup
 from activity_poster.leadsquared.classify import classify
 from activity_poster.leadsquared.client import LeadSquaredClient
 from activity_poster.observability import logger
-from activity_poster.outcomes import Delivered, Outcome, Unverified
+from activity_poster.outcomes import Delivered, NotTried, Outcome, Unverified
 from activity_poster.ratelimit import RollingWindowLimiter
 
 Answer = lookup.Found | lookup.NotFound | lookup.NextPage | lookup.Unreadable
@@ -48,10 +48,12 @@ class Reconciler:
             return Delivered(found.activity_id)
         if isinstance(found, lookup.NotFound):
             return None
+        if isinstance(found, NotTried):
+            return found  # no time left to look: handed back untried, like any call
         assert isinstance(found, lookup.Unreadable)
         return Unverified(f"could not tell whether an earlier attempt created it: {found.reason}")
 
-    def _find(self, posted: dict[str, Any], deadline: Deadline) -> Answer:
+    def _find(self, posted: dict[str, Any], deadline: Deadline) -> Answer | NotTried:
         lead_id = posted.get("RelatedProspectId")
         if lead_id is None:
             path = lookup.lead_by_email_path(posted["EmailAddress"])
@@ -75,7 +77,7 @@ class Reconciler:
         body: Any,
         deadline: Deadline,
         read: Callable[[int, bytes], T],
-    ) -> T | lookup.Unreadable:
+    ) -> T | lookup.Unreadable | NotTried:
         """One lookup call, retried as any call; `read` turns a 200 answer into T."""
 
         def call(keys: ApiKeys, read_timeout: float) -> T | Outcome:
@@ -86,6 +88,8 @@ class Reconciler:
             return read(status, content) if status == 200 else classify(status, content)
 
         result = self._caller.run(call, self._limiter, deadline).result
+        if isinstance(result, NotTried):
+            return result
         if isinstance(result, Outcome):
             return lookup.Unreadable(f"the lookup ended {type(result).__name__}")
         return result

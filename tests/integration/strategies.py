@@ -9,7 +9,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from activity_poster.models import Activity, InvalidActivity, parse_activity
+from activity_poster.models import MAX_BODY_BYTES, Activity, InvalidActivity, parse_activity
 from leadsquared_emulator import DEFAULT_FIELD_SCHEMA_NAMES, PRIMARY_EMAIL
 from tests.integration.events import LEAD_ID, OTHER_LEAD_ID, sns_envelope
 
@@ -124,8 +124,8 @@ def accepted(body: Any, *, sns: bool = True) -> Activity | None:
     Written from the README, not from the adapters: JSON text; in an SQS body an SNS
     notification is unwrapped; then the contract's parser decides.
     """
-    if not isinstance(body, str):
-        return None
+    if not isinstance(body, str) or len(body.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
+        return None  # refused unread: larger than any activity
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
@@ -137,6 +137,8 @@ def accepted(body: Any, *, sns: bool = True) -> Activity | None:
         and "TopicArn" in data
         and isinstance(data.get("Message"), str)
     ):
+        if len(data["Message"].encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
+            return None
         try:
             data = json.loads(data["Message"])
         except (ValueError, RecursionError):
@@ -346,4 +348,4 @@ valid_bodies: st.SearchStrategy[str] = st.one_of(
     valid_activities().map(as_json),
     valid_activities().map(lambda a: as_json(a, ascii_only=False)),
     valid_activities().map(lambda a: as_json(sns_envelope(a))),
-)
+).filter(lambda body: accepted(body) is not None)  # an envelope can push it over the limit

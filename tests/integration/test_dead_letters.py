@@ -197,18 +197,23 @@ def test_an_untried_message_is_put_back_before_its_last_receive(
     started = time.monotonic()
     while not copies and time.monotonic() - started < 6:  # put back with the base delay
         time.sleep(0.2)
-        copies = stack.client("sqs").receive_message(
-            QueueUrl=queues.url,
-            MaxNumberOfMessages=10,
-            MessageAttributeNames=["All"],
-            AttributeNames=["All"],
-        ).get("Messages", [])
+        copies = (
+            stack.client("sqs")
+            .receive_message(
+                QueueUrl=queues.url,
+                MaxNumberOfMessages=10,
+                MessageAttributeNames=["All"],
+                AttributeNames=["All"],
+            )
+            .get("Messages", [])
+        )
     fresh = [m for m in copies if m["MessageId"] != record["messageId"]]
     assert len(fresh) == 1
     assert fresh[0]["MessageAttributes"]["PutBackCount"]["StringValue"] == "1"
     # The copy keeps the original's time, so the activity is stamped with when it happened.
-    assert fresh[0]["MessageAttributes"]["OriginalSentTimestamp"]["StringValue"] == (
-        record["attributes"]["SentTimestamp"]
+    assert (
+        fresh[0]["MessageAttributes"]["OriginalSentTimestamp"]["StringValue"]
+        == (record["attributes"]["SentTimestamp"])
     )
     assert fresh[0]["Body"] == body
     assert fresh[0]["Attributes"]["ApproximateReceiveCount"] == "1"

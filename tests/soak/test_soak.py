@@ -592,8 +592,12 @@ def run_one_batch(
     )
     with function_output_muted():
         result = poller.poll_once()
-    # Polled again at once: the messages not started must be visible without waiting.
-    visible_again = {note_of(m["Body"]) for m in read_queue(sqs, queues.url)}
+    # Polled again at once, nothing is back (untried messages are put back with a delay);
+    # after the base delay (RETRY_BACKOFF_BASE_SECONDS=1) every message not started is.
+    early = read_queue(sqs, queues.url)
+    time.sleep(1.5)
+    visible_again = {note_of(m["Body"]) for m in early + read_queue(sqs, queues.url)}
+    assert early == [], "untried messages came back before the base delay"
     invocation = handler.invocations[0]
     failed_notes = {str(invocation.notes[mid]) for mid in result.failed_message_ids}
     created = Counter(str(c.body["ActivityNote"]) for c in emulator.created)
@@ -625,7 +629,9 @@ def assert_guarded(run: GuardRun, size: int) -> None:
     assert not run.posted_and_failed, f"posted yet reported failed: {sorted(run.posted_and_failed)}"
     assert sum(run.created.values()) == run.delivered
     assert set(run.created) == set(run.notes) - run.failed_notes
-    assert run.visible_again == run.failed_notes, "messages not started should be visible at once"
+    assert run.visible_again == run.failed_notes, (
+        "messages not started should be visible after the base delay"
+    )
 
 
 def test_deadline_guard_hands_back_what_it_cannot_finish(

@@ -95,19 +95,23 @@ def test_decode_json_keeps_a_number_with_a_fraction_as_its_text() -> None:
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "field"),
     [
-        pytest.param(body_with_value("NaN"), id="nan-value"),
-        pytest.param(body_with_value("Infinity"), id="infinity-value"),
-        pytest.param(body_with_value("-Infinity"), id="negative-infinity-value"),
-        pytest.param('{"Unknown":[NaN]}', id="nan-anywhere"),
-        pytest.param("NaN", id="nan-alone"),
+        pytest.param(body_with_value("NaN"), "Fields.0.Value", id="nan-value"),
+        pytest.param(body_with_value("Infinity"), "Fields.0.Value", id="infinity-value"),
+        pytest.param(body_with_value("-Infinity"), "Fields.0.Value", id="negative-infinity"),
+        pytest.param(
+            '{"RelatedProspectId":"' + LEAD_ID + '","ActivityEvent":1,"ActivityNote":NaN}',
+            "ActivityNote",
+            id="nan-note",
+        ),
+        pytest.param("NaN", "(body)", id="nan-alone"),
     ],
 )
-def test_nan_and_infinity_are_refused(body: str) -> None:
+def test_nan_and_infinity_are_refused_naming_the_field(body: str, field: str) -> None:
     with pytest.raises(InvalidActivity) as caught:
-        decode_json(body)
-    assert caught.value.errors == [FieldError("(body)", "NaN and Infinity are not JSON numbers")]
+        parse_activity(decode_json(body))
+    assert [error.field for error in caught.value.errors] == [field]
 
 
 @pytest.mark.parametrize("sent", ["1e309", "-1e309", "1" + "0" * 400 + ".0"])

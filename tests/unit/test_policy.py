@@ -26,7 +26,7 @@ def test_only_a_confirmed_delivery_or_a_dead_letter_leaves_the_queue(kind: type)
 
 def test_answers_that_may_have_created_the_activity_are_never_dead_lettered() -> None:
     for kind in (outcomes.TimedOut, outcomes.ConnectionLost, outcomes.Unaccounted):
-        assert RULES[kind].queue is OnQueue.RETRY_LATER
+        assert RULES[kind].queue is OnQueue.LOOK_UP_LATER
 
 
 def test_a_lookalike_type_gets_its_own_rule() -> None:

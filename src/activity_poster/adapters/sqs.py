@@ -27,6 +27,7 @@ from activity_poster.adapters.sqs_records import (
     activity_data,
     idempotency_key,
     identifiable_records,
+    may_exist,
     message_id,
     receives,
     sent_at,
@@ -97,8 +98,7 @@ class SqsAdapter:
             key_hint=idempotency_key(record),
             deadline=deadline,
             sent_at=sent_at(record),
-            # An earlier receive may have posted it and lost the answer: look it up first.
-            may_exist=receives(record) > 1,
+            may_exist=may_exist(record),
         )
 
     def _failed_in_parallel(self, records: list[SqsRecord], handle: RecordHandler) -> list[str]:

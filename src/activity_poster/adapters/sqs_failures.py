@@ -14,6 +14,7 @@ from activity_poster import metrics
 from activity_poster.adapters.sqs_records import (
     SqsRecord,
     idempotency_key,
+    may_exist,
     message_group,
     message_id,
     put_backs,
@@ -33,6 +34,7 @@ from activity_poster.policy import (
     rule,
 )
 from activity_poster.queues import (
+    MAY_EXIST_ATTRIBUTE,
     PUT_BACK_ATTRIBUTE,
     SENT_AT_ATTRIBUTE,
     DeadLetter,
@@ -117,6 +119,25 @@ class SqsFailures:
         if requeued:
             logger.info("untried message put back on the queue before its last receive")
         return requeued
+
+    def _mark_for_lookup(self, record: SqsRecord, delay: int) -> bool:
+        """Replace the message by a copy marked MayExist, so that whichever container
+        receives it next looks the activity up before posting it. A copy already marked
+        (or a FIFO message, which is looked up on any redelivery) stays as it is."""
+        source = text(record, "eventSourceARN")
+        if source is None or is_fifo(source) or may_exist(record):
+            return False
+        replace = {MAY_EXIST_ATTRIBUTE: "true"}
+        if (original := sent_at_ms(record)) is not None:
+            replace[SENT_AT_ATTRIBUTE] = original
+        attributes = record.get("messageAttributes")
+        return self._queues.requeue(
+            source,
+            text(record, "body") or "",
+            attributes if isinstance(attributes, dict) else {},
+            replace=replace,
+            delay_seconds=delay,
+        )
 
     def _dead_letter(self, record: SqsRecord, error_type: str, error_message: str) -> bool:
         url = self._settings.dead_letter_queue_url

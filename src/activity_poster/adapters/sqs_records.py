@@ -7,7 +7,13 @@ from typing import Any
 
 from activity_poster.models import decode_json
 from activity_poster.observability import logger
-from activity_poster.queues import IDEMPOTENCY_ATTRIBUTE, PUT_BACK_ATTRIBUTE, SENT_AT_ATTRIBUTE
+from activity_poster.queues import (
+    IDEMPOTENCY_ATTRIBUTE,
+    MAY_EXIST_ATTRIBUTE,
+    PUT_BACK_ATTRIBUTE,
+    SENT_AT_ATTRIBUTE,
+    is_fifo,
+)
 
 SqsRecord = dict[str, Any]
 
@@ -56,6 +62,15 @@ def sent_at(record: SqsRecord) -> datetime | None:
 def put_backs(record: SqsRecord) -> int:
     count = text(record, "messageAttributes", PUT_BACK_ATTRIBUTE, "stringValue") or "0"
     return int(count) if count.isascii() and count.isdigit() else 0
+
+
+def may_exist(record: SqsRecord) -> bool:
+    """Whether an earlier attempt may have created the activity: a copy marked so, or, on a
+    FIFO queue (where no copy can be made without breaking the group's order), any
+    message received before."""
+    if text(record, "messageAttributes", MAY_EXIST_ATTRIBUTE, "stringValue"):
+        return True
+    return is_fifo(text(record, "eventSourceARN") or "") and receives(record) > 1
 
 
 def activity_data(record: SqsRecord) -> Any:

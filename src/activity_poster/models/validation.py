@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -67,7 +67,9 @@ def decode_json(text: Any) -> Any:
     if text is None or not text.strip():
         raise InvalidActivity([FieldError("(body)", "is empty")])
     try:
-        return json.loads(text, parse_float=JsonNumber, parse_constant=_not_a_number)
+        # NaN and Infinity (which Python's json reads) are kept as text too: the field that
+        # holds one is then refused by name, as not a finite number or not a number at all.
+        return json.loads(text, parse_float=JsonNumber, parse_constant=JsonNumber)
     except (ValueError, UnicodeDecodeError) as error:
         raise InvalidActivity([FieldError("(body)", f"is not valid JSON ({error})")]) from None
     except RecursionError:
@@ -82,11 +84,6 @@ def _too_large(text: str | bytes) -> bool:
     if isinstance(text, str) and len(text) * 4 > MAX_BODY_BYTES:
         return len(text.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES
     return False
-
-
-def _not_a_number(constant: str) -> NoReturn:
-    """Python's json reads NaN, Infinity and -Infinity; JSON has no such numbers."""
-    raise InvalidActivity([FieldError("(body)", "NaN and Infinity are not JSON numbers")])
 
 
 def parse_activity(data: Any) -> Activity:
