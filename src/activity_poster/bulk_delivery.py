@@ -97,6 +97,9 @@ class BulkCollector:
                 self._limiter,
                 deadline,
                 slot_reserved=slot_reserved,
+                # A call that may have committed is never sent again whole: each row is
+                # looked up on its own (delivery.py) before it is sent again.
+                reconcile=lambda lost: lost,
             )
             outcomes = answer if isinstance(answer, list) else [answer] * len(chunk)
             unaccounted = sum(isinstance(o, Unaccounted) for o in outcomes)

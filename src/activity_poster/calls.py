@@ -21,6 +21,7 @@ from activity_poster.metrics import Metric
 from activity_poster.observability import logger
 from activity_poster.outcomes import (
     ConnectionLost,
+    Misdirected,
     NotTried,
     Outcome,
     Throttled,
@@ -49,12 +50,15 @@ class RetryingCaller:
         policy: RetryPolicy,
         times: CallTimes,
         sleep: Callable[[float], None] = time.sleep,
+        home_of: Callable[[ApiKeys], str | None] | None = None,
     ) -> None:
+        """`home_of`: the API host the keys belong to, asked when they are refused."""
         self._keys = keys
         self._policy = policy
         self.times = times
         self._sleep = sleep
-        self._refusal_reported_at = -60.0
+        self._home_of = home_of
+        self._reported_at: dict[str, float] = {}
 
     @property
     def throttle_window(self) -> float:
@@ -96,10 +100,12 @@ class RetryingCaller:
             attempts += 1
             if not isinstance(result, TimedOut):
                 metrics.upstream_latency((time.perf_counter() - sent) * 1000)
+            if isinstance(result, Misdirected):
+                self._report_misdirected(result)
             if isinstance(result, Unauthorized):
                 fresh = self._keys.after_refusal(keys)
                 if fresh is None:
-                    self._report_refused_keys()
+                    self._report_refused_keys(keys)
                     return Tried(result, attempts)
                 keys, wait = fresh, 0.0
                 metrics.count(Metric.RETRIED)
@@ -133,15 +139,35 @@ class RetryingCaller:
             return True
         return limiter.acquire(deadline.latest_start(self.times.shortest))
 
-    def _report_refused_keys(self) -> None:
-        """One clear line, at most once a minute, when the keys in the secret are refused."""
-        if time.monotonic() - self._refusal_reported_at < 60:
+    def _first_in_a_minute(self, what: str) -> bool:
+        """True at most once a minute per `what`: one clear line, not one per activity."""
+        now = time.monotonic()
+        if now - self._reported_at.get(what, -60.0) < 60:
+            return False
+        self._reported_at[what] = now
+        return True
+
+    def _report_refused_keys(self, keys: ApiKeys) -> None:
+        if not self._first_in_a_minute("refused keys"):
             return
-        self._refusal_reported_at = time.monotonic()
         secret_id = self._keys.secret_id
+        home = self._home_of(keys) if self._home_of is not None else None
+        where = (
+            f"these keys belong to {home}: set LEADSQUARED_API_URL to it"
+            if home
+            else "and that LEADSQUARED_API_URL is your tenant's API host"
+        )
         logger.error(
             "LeadSquared refuses the access keys (HTTP 401), also after re-reading the secret: "
-            f"check the keys in secret {secret_id!r} and that LEADSQUARED_API_URL is your "
-            "tenant's API host",
-            extra={"secret_id": secret_id},
+            f"check the keys in secret {secret_id!r} {where}",
+            extra={"secret_id": secret_id, "home_api_host": home},
         )
+
+    def _report_misdirected(self, answer: Misdirected) -> None:
+        if self._first_in_a_minute("misdirected"):
+            logger.error(
+                "LeadSquared's host answered as if the function were misconfigured "
+                f"({answer.reason[:120]}): check LEADSQUARED_API_URL (the host only, such as "
+                "https://api-in21.leadsquared.com); no activity is dead-lettered for this",
+                extra={"http_status": answer.http_status},
+            )

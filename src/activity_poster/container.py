@@ -48,7 +48,7 @@ def get_container() -> Container:
     keys = KeyStore(settings.secret_id, max_age=settings.secret_max_age)
     poster = ActivityPoster(
         client,
-        RetryingCaller(keys, policy, settings.call_times),
+        RetryingCaller(keys, policy, settings.call_times, home_of=client.home_of),
         limiter=_limiter(limit, settings.rate_margin),
         mode=settings.delivery_mode,
         bulk_limiter=_limiter(settings.bulk_rate_limit, settings.rate_margin),

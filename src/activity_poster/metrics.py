@@ -31,6 +31,7 @@ class Metric(StrEnum):
     UNAVAILABLE = "Unavailable"
     UNAUTHORIZED = "Unauthorized"
     NOT_TRIED = "NotTried"
+    CONFIGURATION_FAULT = "ConfigurationFault"
     UPSTREAM_LATENCY = "UpstreamLatency"
 
 

@@ -67,6 +67,15 @@ class Unauthorized(_Answered):
 
 
 @dataclass(frozen=True, slots=True)
+class Misdirected:
+    """An answer that is not LeadSquared's (a redirect, an HTML 404, a 405): the function is
+    misconfigured (host or path) or LeadSquared is unwell; the activity is not at fault."""
+
+    reason: str
+    http_status: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Unavailable:
     """LeadSquared answered, but with a failure of its own (5xx, not JSON, unexpected)."""
 
@@ -115,6 +124,7 @@ Outcome = (
     | Invalid
     | Rejected
     | Throttled
+    | Misdirected
     | Unavailable
     | Unreachable
     | TimedOut

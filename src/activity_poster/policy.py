@@ -27,6 +27,7 @@ from activity_poster.outcomes import (
     Delivered,
     InProgress,
     Invalid,
+    Misdirected,
     NotTried,
     Outcome,
     Rejected,
@@ -84,6 +85,7 @@ RULES: dict[type[Outcome], Rule] = {
     Invalid:          Rule(Again.NEVER,                 OnQueue.DEAD_LETTER,    HTTPStatus.BAD_REQUEST,          Metric.REJECTED),
     Rejected:         Rule(Again.NEVER,                 OnQueue.DEAD_LETTER,    HTTPStatus.UNPROCESSABLE_ENTITY, Metric.REJECTED),
     Throttled:        Rule(Again.AFTER_WINDOW,          OnQueue.RETRY_LATER,    HTTPStatus.TOO_MANY_REQUESTS,    None),  # counted per answer
+    Misdirected:      Rule(Again.NEVER,                 OnQueue.RETRY_LATER,    HTTPStatus.BAD_GATEWAY,          Metric.CONFIGURATION_FAULT),
     Unavailable:      Rule(Again.AFTER_BACKOFF,         OnQueue.RETRY_LATER,    HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
     Unreachable:      Rule(Again.AT_ONCE_THEN_BACKOFF,  OnQueue.RETRY_LATER,    HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
     TimedOut:         Rule(Again.AFTER_BACKOFF,         OnQueue.LOOK_UP_LATER,  HTTPStatus.GATEWAY_TIMEOUT,      Metric.UNAVAILABLE),

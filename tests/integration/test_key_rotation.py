@@ -65,7 +65,8 @@ def test_lasting_401_fails_the_message_with_one_clear_line(
 
     assert failed_ids(answer) == ["msg-0", "msg-1", "msg-2"]
     # One re-read of the secret for the whole batch, not one per message.
-    assert [r.status for r in emulator.received] == [401, 401, 401]
+    creates = [r for r in emulator.received if r.path.endswith("/Create")]
+    assert [r.status for r in creates] == [401, 401, 401]
     lines = [json.loads(line) for line in logs.getvalue().splitlines()]
     refusals = [line for line in lines if "refuses the access keys" in line["message"]]
     assert len(refusals) == 1
@@ -203,3 +204,19 @@ def test_a_key_with_a_line_break_never_reaches_leadsquared_or_the_logs(
     everything = "\n".join([answer["body"], logs.getvalue(), captured.out, captured.err])
     for part in ("u$rBROKEN", "X-Injected", "s3cr3tBROKEN"):
         assert part not in everything
+
+
+def test_keys_of_another_regional_host_are_named_in_the_error_line(
+    invoke, emulator: Emulator, logs
+):
+    """A wrong regional host refuses every call with 401; UserByAccessKey.Get, which answers
+    on any host, says which host the keys belong to."""
+    emulator.configure(wrong_host=True, home_api_host="api-us11.leadsquared.com")
+
+    answer = invoke(sqs_event(activity()))
+
+    assert failed_ids(answer) == ["msg-0"]
+    lines = [json.loads(line) for line in logs.getvalue().splitlines()]
+    [refusal] = [line for line in lines if "refuses the access keys" in line["message"]]
+    assert "https://api-us11.leadsquared.com" in refusal["message"]
+    assert "LEADSQUARED_API_URL" in refusal["message"]

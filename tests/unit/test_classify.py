@@ -10,6 +10,7 @@ import pytest
 from activity_poster.leadsquared.classify import classify
 from activity_poster.outcomes import (
     Delivered,
+    Misdirected,
     Rejected,
     Throttled,
     Unauthorized,
@@ -120,26 +121,34 @@ def test_delivered_activity_id_is_text() -> None:
             Rejected("MXUnAuthorizedAccessException", "No access to this lead", 403),
             id="403-mx-not-rate-limit",
         ),
-        pytest.param(400, b"", Rejected("HTTP400", "", 400), id="400-empty-body"),
-        pytest.param(404, b"", Rejected("HTTP404", "", 404), id="404-empty-body"),
-        pytest.param(
-            404,
-            b"<html>Not Found</html>",
-            Rejected("HTTP404", "<html>Not Found</html>", 404),
-            id="404-html-body",
-        ),
-        pytest.param(
-            400,
-            body(Status="Error", ExceptionMessage="Bad request"),
-            Rejected("HTTP400", "Bad request", 400),
-            id="400-json-without-type",
-        ),
     ],
 )
 def test_permanent_errors_are_rejected(status: int, raw: bytes, expected: Rejected) -> None:
     outcome = classify(status, raw)
     assert outcome == expected
     assert isinstance(outcome, Rejected)
+
+
+@pytest.mark.parametrize(
+    ("status", "raw"),
+    [
+        pytest.param(400, b"", id="400-empty-body"),
+        pytest.param(404, b"", id="404-empty-body"),
+        pytest.param(404, b"<html>Not Found</html>", id="404-html-body"),
+        pytest.param(405, b"<html>Method Not Allowed</html>", id="405"),
+        pytest.param(302, b"", id="302-redirect"),
+        pytest.param(301, b"<html>Moved</html>", id="301-redirect"),
+        pytest.param(400, body(Status="Error", ExceptionMessage="Bad request"), id="400-no-type"),
+    ],
+)
+def test_an_answer_that_is_not_leadsquareds_judgement_is_misdirected(
+    status: int, raw: bytes
+) -> None:
+    """A wrong host or path (the real API answers 404 to /v2/v2/...), a redirect: the function
+    is misconfigured; the activity must never be dead-lettered for it."""
+    outcome = classify(status, raw)
+    assert isinstance(outcome, Misdirected)
+    assert outcome.http_status == status
 
 
 def test_rejected_message_is_bounded() -> None:

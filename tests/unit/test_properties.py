@@ -24,6 +24,7 @@ from activity_poster.models import (
 )
 from activity_poster.outcomes import (
     Delivered,
+    Misdirected,
     Outcome,
     Rejected,
     Throttled,
@@ -33,7 +34,7 @@ from activity_poster.outcomes import (
 
 LEAD_ID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 LEADSQUARED_FORMAT = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$")
-OUTCOME_TYPES = (Delivered, Rejected, Throttled, Unavailable, Unauthorized)
+OUTCOME_TYPES = (Delivered, Misdirected, Rejected, Throttled, Unavailable, Unauthorized)
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -68,16 +68,15 @@ class SqsFailures:
             if self._dead_letter(record, *dead_letter_reason(outcome)):
                 return True  # it sits in the DLQ with its reason
             action = OnQueue.RETRY_LATER  # SQS's own redrive moves it after maxReceiveCount
+        delay = retry_delay(
+            receives(record), self._settings.retry_backoff_base, self._settings.retry_backoff_max
+        )
         if action is OnQueue.PUT_BACK:
             if self._last_receive(record) and self._put_back_fresh(record):
                 return True
             delay = self._settings.retry_backoff_base
-        else:
-            delay = retry_delay(
-                receives(record),
-                self._settings.retry_backoff_base,
-                self._settings.retry_backoff_max,
-            )
+        elif action is OnQueue.LOOK_UP_LATER and self._mark_for_lookup(record, delay):
+            return True  # a copy marked MayExist replaces it
         handle = text(record, "receiptHandle")
         if handle is not None:
             delays.seconds[handle] = delay

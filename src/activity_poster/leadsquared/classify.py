@@ -7,6 +7,7 @@ from typing import Any
 
 from activity_poster.outcomes import (
     Delivered,
+    Misdirected,
     Outcome,
     Rejected,
     Throttled,
@@ -36,8 +37,10 @@ def classify(status: int, body: bytes) -> Outcome:
     # Application errors (MX...Exception) are permanent whatever the status, 200 included.
     if error_type.startswith("MX"):
         return Rejected(error_type, message, http_status=status)
-    if status in (400, 404):
-        return Rejected(error_type or f"HTTP{status}", message or _snippet(body), status)
+    # Any other 3xx or 4xx is not LeadSquared judging the activity: a wrong host or path, a
+    # redirect. Never a reason to dead-letter it.
+    if 300 <= status < 500:
+        return Misdirected(f"HTTP {status} without an application error: {_snippet(body)}", status)
     if document is None:
         return Unavailable(f"HTTP {status} with a body that is not JSON", http_status=status)
     if status >= 500:

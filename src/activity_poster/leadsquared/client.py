@@ -15,7 +15,7 @@ from urllib3.exceptions import (
     ReadTimeoutError,
 )
 from urllib3.response import BaseHTTPResponse
-from urllib3.util import Retry
+from urllib3.util import Retry, parse_url
 
 from activity_poster.credentials import ApiKeys
 from activity_poster.leadsquared.bulk import classify_bulk
@@ -24,6 +24,7 @@ from activity_poster.outcomes import ConnectionLost, Outcome, TimedOut, Unreacha
 
 CREATE_PATH = "/v2/ProspectActivity.svc/Create"
 BULK_PATH = "/v2/ProspectActivity.svc/Bulk/CustomActivity/Add/ByLeadId"
+WHO_AM_I_PATH = "/v2/Authentication.svc/UserByAccessKey.Get"
 # What _post gives back when no answer came.
 NoAnswer = Unreachable | TimedOut | ConnectionLost
 USER_AGENT = "leadsquared-activity-poster/0.1"
@@ -57,6 +58,7 @@ class LeadSquaredClient:
         self._pool = urllib3.connection_from_url(
             api_url, maxsize=max_connections, retries=Retry(total=False, redirect=False)
         )
+        self.api_url = api_url
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self._headers: tuple[ApiKeys, dict[str, str]] | None = None
@@ -73,6 +75,22 @@ class LeadSquaredClient:
         """Up to 25 activities in one call: one outcome per row, or one for the whole call."""
         answer = self.request("POST", BULK_PATH, keys, rows, read_timeout=read_timeout)
         return classify_bulk(*answer, row_count=len(rows)) if isinstance(answer, tuple) else answer
+
+    def home_of(self, keys: ApiKeys) -> str | None:
+        """The API host these keys belong to, when LeadSquared names another than this
+        client's (UserByAccessKey.Get answers on every regional host); else None."""
+        answer = self.request("GET", WHO_AM_I_PATH, keys, read_timeout=min(self.read_timeout, 5))
+        if not isinstance(answer, tuple) or answer[0] != 200:
+            return None
+        try:
+            urls = json.loads(answer[1]).get("LSQCommonServiceURLs") or {}
+            api = str(urls.get("api") or "").strip().rstrip("/")
+        except (ValueError, UnicodeDecodeError, RecursionError, AttributeError):
+            return None
+        if not api:
+            return None
+        home = api if "://" in api else f"https://{api}"
+        return None if parse_url(home).netloc == parse_url(self.api_url).netloc else home
 
     def _headers_for(self, keys: ApiKeys) -> dict[str, str]:
         """The request headers, built once per set of keys (they change only on rotation)."""
