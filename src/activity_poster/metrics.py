@@ -32,6 +32,7 @@ class Metric(StrEnum):
     UNAUTHORIZED = "Unauthorized"
     NOT_TRIED = "NotTried"
     CONFIGURATION_FAULT = "ConfigurationFault"
+    IDEMPOTENCY_RECORD_LOST = "IdempotencyRecordLost"
     UPSTREAM_LATENCY = "UpstreamLatency"
 
 

@@ -58,6 +58,14 @@ class Rejected:
     http_status: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class KeyReused:
+    """The idempotency key was used before for a different activity: a conflict, never a
+    replay (a caller's keys are its own, and it reused one)."""
+
+    key: str
+
+
 class Throttled(_Answered):
     """LeadSquared's rate limit was hit; the same call may succeed after the window."""
 
@@ -111,6 +119,10 @@ class NotTried:
     reason: str = "not enough time left in this invocation for a call"
 
 
+class StoreUnavailable(_Failed):
+    """The idempotency table could not be read or written before the call: not posted."""
+
+
 @dataclass(frozen=True, slots=True)
 class InProgress:
     """Another invocation is posting the same activity (same idempotency key) right now."""
@@ -123,6 +135,7 @@ Outcome = (
     | AlreadyDelivered
     | Invalid
     | Rejected
+    | KeyReused
     | Throttled
     | Misdirected
     | Unavailable
@@ -133,6 +146,7 @@ Outcome = (
     | Unverified
     | Unauthorized
     | NotTried
+    | StoreUnavailable
     | InProgress
 )
 

@@ -27,10 +27,12 @@ from activity_poster.outcomes import (
     Delivered,
     InProgress,
     Invalid,
+    KeyReused,
     Misdirected,
     NotTried,
     Outcome,
     Rejected,
+    StoreUnavailable,
     Throttled,
     TimedOut,
     Unaccounted,
@@ -46,6 +48,7 @@ LEADSQUARED_WINDOW_SECONDS = 5.0
 MAX_VISIBILITY_SECONDS = 43200
 INVALID_ACTIVITY = "InvalidActivity"
 NOT_TRIED_ERROR = "NotTried"
+KEY_REUSED = "IdempotencyKeyReused"
 # A message never tried is put back as a fresh copy at most this many times, then
 # dead-lettered: the function's time budget, not the activity, needs fixing.
 MAX_PUT_BACKS = 3
@@ -84,6 +87,7 @@ RULES: dict[type[Outcome], Rule] = {
     AlreadyDelivered: Rule(Again.NEVER,                 OnQueue.ACKNOWLEDGE,    HTTPStatus.CREATED,              None),
     Invalid:          Rule(Again.NEVER,                 OnQueue.DEAD_LETTER,    HTTPStatus.BAD_REQUEST,          Metric.REJECTED),
     Rejected:         Rule(Again.NEVER,                 OnQueue.DEAD_LETTER,    HTTPStatus.UNPROCESSABLE_ENTITY, Metric.REJECTED),
+    KeyReused:        Rule(Again.NEVER,                 OnQueue.DEAD_LETTER,    HTTPStatus.UNPROCESSABLE_ENTITY, Metric.REJECTED),
     Throttled:        Rule(Again.AFTER_WINDOW,          OnQueue.RETRY_LATER,    HTTPStatus.TOO_MANY_REQUESTS,    None),  # counted per answer
     Misdirected:      Rule(Again.NEVER,                 OnQueue.RETRY_LATER,    HTTPStatus.BAD_GATEWAY,          Metric.CONFIGURATION_FAULT),
     Unavailable:      Rule(Again.AFTER_BACKOFF,         OnQueue.RETRY_LATER,    HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
@@ -94,6 +98,7 @@ RULES: dict[type[Outcome], Rule] = {
     Unverified:       Rule(Again.NEVER,                 OnQueue.LOOK_UP_LATER,  HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
     Unauthorized:     Rule(Again.WITH_NEW_KEYS,         OnQueue.RETRY_LATER,    HTTPStatus.BAD_GATEWAY,          Metric.UNAUTHORIZED),
     NotTried:         Rule(Again.NEVER,                 OnQueue.PUT_BACK,       HTTPStatus.SERVICE_UNAVAILABLE,  Metric.NOT_TRIED),
+    StoreUnavailable: Rule(Again.NEVER,                 OnQueue.RETRY_LATER,    HTTPStatus.SERVICE_UNAVAILABLE,  Metric.UNAVAILABLE),
     InProgress:       Rule(Again.NEVER,                 OnQueue.RETRY_LATER,    HTTPStatus.CONFLICT,             None),
 }
 # fmt: on
@@ -103,10 +108,12 @@ def rule(outcome: Outcome) -> Rule:
     return RULES[type(outcome)]
 
 
-def dead_letter_reason(outcome: Invalid | Rejected) -> tuple[str, str]:
+def dead_letter_reason(outcome: Invalid | Rejected | KeyReused) -> tuple[str, str]:
     """(ErrorType, ErrorMessage) of the dead letter."""
     if isinstance(outcome, Invalid):
         return INVALID_ACTIVITY, outcome.summary
+    if isinstance(outcome, KeyReused):
+        return KEY_REUSED, f"idempotency key {outcome.key!r} was used for a different activity"
     return outcome.error_type, outcome.message
 
 

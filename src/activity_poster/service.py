@@ -42,6 +42,7 @@ class ActivityService:
         interactive: bool = False,
         sent_at: datetime | None = None,
         may_exist: bool = False,
+        caller: str | None = None,
     ) -> Outcome:
         """Deliver `data` (a decoded JSON value) once.
 
@@ -49,15 +50,18 @@ class ActivityService:
         key in the body wins. `sent_at`: when the upstream sent it, the activity's time when
         it has none of its own (default: now), so that a late delivery keeps the time it
         happened. `may_exist`: an earlier attempt may have created it (a redelivered
-        message), so it is looked up before it is posted.
+        message), so it is looked up before it is posted. `caller` (the queue, the API key)
+        scopes the caller's own idempotency key, so two callers' keys never meet.
         """
         try:
             activity = parse_activity(data)
         except InvalidActivity as error:
             return self.refuse(error)
-        # The key is taken before the time is stamped: an upstream resend of an activity
-        # without a time of its own is still the same activity.
-        key = activity.IdempotencyKey or key_hint or activity.fingerprint()
+        # Taken before the time is stamped: an upstream resend of an activity without a time
+        # of its own is still the same activity.
+        fingerprint = activity.fingerprint()
+        own_key = activity.IdempotencyKey or key_hint
+        key = (f"{caller}|{own_key}" if caller else own_key) if own_key else fingerprint
         if activity.ActivityDateTime is None:
             stamp = (sent_at or datetime.now(UTC)).astimezone(UTC)
             activity = activity.model_copy(
@@ -72,7 +76,13 @@ class ActivityService:
                 activity, deadline, interactive=interactive, may_exist=may_exist
             )
         outcome = self._idempotency.deliver_once(
-            activity, key, deadline, interactive=interactive, may_exist=may_exist
+            activity,
+            key,
+            fingerprint,
+            deadline,
+            interactive=interactive,
+            may_exist=may_exist,
+            callers_key=own_key,
         )
         if isinstance(outcome, AlreadyDelivered):
             metrics.count(Metric.DEDUPLICATED)

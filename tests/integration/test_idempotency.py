@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 
 import pytest
@@ -55,7 +56,7 @@ def test_different_activities_are_all_posted(invoke, emulator: Emulator, idempot
 
 def test_body_key_wins_and_is_never_sent_to_leadsquared(invoke, emulator: Emulator, idempotent):
     invoke(sqs_event(activity(ActivityNote="first", IdempotencyKey="order-42")))
-    invoke(sqs_event(activity(ActivityNote="edited", IdempotencyKey="order-42")))
+    invoke(sqs_event(activity(ActivityNote="first", IdempotencyKey="order-42")))
 
     assert [c.body["ActivityNote"] for c in emulator.created] == ["first"]
     assert "IdempotencyKey" not in emulator.received[0].json
@@ -68,7 +69,7 @@ def test_message_attribute_key(invoke, emulator: Emulator, idempotent):
         return {"Records": [record]}
 
     invoke(with_key("first", "k-1"))
-    invoke(with_key("second", "k-1"))
+    invoke(with_key("first", "k-1"))
     invoke(with_key("third", "k-2"))
 
     assert [c.body["ActivityNote"] for c in emulator.created] == ["first", "third"]
@@ -81,7 +82,7 @@ def test_api_header_key_answers_with_the_original_activity(invoke, emulator: Emu
         return event
 
     first = invoke(request("first"))
-    second = invoke(request("retried by the caller"))
+    second = invoke(request("first"))  # retried by the caller
 
     assert first["statusCode"] == second["statusCode"] == 201
     assert json.loads(second["body"]) == json.loads(first["body"])
@@ -107,3 +108,73 @@ def test_off_without_a_table(invoke, emulator: Emulator, set_env):
     invoke(event)
 
     assert len(emulator.created) == 2
+
+
+def keyed(body: dict, key: str, queue: str = "activities") -> dict:
+    record = sqs_record(body)
+    record["messageAttributes"] = {"IdempotencyKey": {"stringValue": key, "dataType": "String"}}
+    record["eventSourceARN"] = f"arn:aws:sqs:us-east-1:123456789012:{queue}"
+    return {"Records": [record]}
+
+
+def test_a_key_reused_for_another_activity_is_a_conflict_never_a_replay(
+    invoke, emulator: Emulator, stack: LocalStack, idempotent, set_env
+):
+    queues = stack.create_queues(f"reuse-{uuid.uuid4().hex[:8]}")
+    set_env(DEAD_LETTER_QUEUE_URL=queues.dlq_url)
+    a = activity(ActivityNote="A", ActivityEvent=212)
+    b = activity(ActivityNote="B", ActivityEvent=213)
+
+    invoke(keyed(a, "1"))
+    answer = invoke(keyed(b, "1"))
+
+    assert failed_ids(answer) == []  # dead-lettered with the reason
+    assert [c.body["ActivityNote"] for c in emulator.created] == ["A"]
+    [letter] = stack.client("sqs").receive_message(
+        QueueUrl=queues.dlq_url, MessageAttributeNames=["All"]
+    )["Messages"]
+    assert letter["MessageAttributes"]["ErrorType"]["StringValue"] == "IdempotencyKeyReused"
+    assert "'1'" in letter["MessageAttributes"]["ErrorMessage"]["StringValue"]
+
+
+def test_two_queues_keys_never_meet(invoke, emulator: Emulator, idempotent):
+    invoke(keyed(activity(ActivityNote="billing 1"), "1", queue="billing"))
+    answer = invoke(keyed(activity(ActivityNote="calls 1"), "1", queue="call-centre"))
+
+    assert failed_ids(answer) == []
+    assert sorted(c.body["ActivityNote"] for c in emulator.created) == ["billing 1", "calls 1"]
+
+
+def test_an_api_key_reused_for_another_activity_is_422(invoke, emulator: Emulator, idempotent):
+    def request(note: str) -> dict:
+        event = api_v1_event(activity(ActivityNote=note))
+        event["headers"]["Idempotency-Key"] = "web-form-8"
+        return event
+
+    invoke(request("first"))
+    answer = invoke(request("something else"))
+
+    assert answer["statusCode"] == 422
+    body = json.loads(answer["body"])
+    assert body["errorType"] == "IdempotencyKeyReused"
+    assert body["idempotencyKey"] == "web-form-8"
+    assert len(emulator.created) == 1
+
+
+def test_a_record_that_cannot_be_saved_after_delivery_is_still_delivered(
+    invoke, emulator: Emulator, stack: LocalStack, idempotent, capsys, logs
+):
+    """The table vanishes while LeadSquared is answering: the activity exists, so the
+    message is acknowledged (and counted), never posted again on the next receive."""
+    emulator.configure(latency_seconds=0.6)
+    dynamodb = stack.client("dynamodb")
+    timer = threading.Timer(0.3, lambda: dynamodb.delete_table(TableName=idempotent))
+    timer.start()
+
+    answer = invoke(sqs_event(activity()))
+
+    timer.join()
+    assert failed_ids(answer) == []
+    assert len(emulator.created) == 1
+    assert "IdempotencyRecordLost" in capsys.readouterr().out
+    assert "could not be saved" in logs.getvalue()

@@ -12,6 +12,7 @@ from activity_poster.outcomes import (
     Delivered,
     InProgress,
     Invalid,
+    KeyReused,
     NotTried,
     Outcome,
     Rejected,
@@ -19,7 +20,7 @@ from activity_poster.outcomes import (
     TimedOut,
     Unauthorized,
 )
-from activity_poster.policy import rule
+from activity_poster.policy import KEY_REUSED, rule
 
 # LeadSquared sends no retry hint; its limits are counted over 5-second windows.
 RETRY_AFTER_SECONDS = "5"
@@ -58,6 +59,12 @@ def _body(outcome: Outcome) -> tuple[dict[str, Any], dict[str, str] | None]:
                 "message": "LeadSquared rejected the activity",
                 "errorType": error_type,
                 "errorMessage": message,
+            }, None
+        case KeyReused(key=key):
+            return {
+                "message": "this idempotency key was used before for a different activity",
+                "errorType": KEY_REUSED,
+                "idempotencyKey": key,
             }, None
         case Throttled(message=message):
             return (

@@ -99,6 +99,7 @@ class SqsAdapter:
             deadline=deadline,
             sent_at=sent_at(record),
             may_exist=may_exist(record),
+            caller=text(record, "eventSourceARN"),
         )
 
     def _failed_in_parallel(self, records: list[SqsRecord], handle: RecordHandler) -> list[str]:

@@ -24,7 +24,7 @@ from activity_poster.adapters.sqs_records import (
 )
 from activity_poster.metrics import Metric
 from activity_poster.observability import logger
-from activity_poster.outcomes import Invalid, Outcome, Rejected
+from activity_poster.outcomes import Invalid, KeyReused, Outcome, Rejected
 from activity_poster.policy import (
     MAX_PUT_BACKS,
     NOT_TRIED_ERROR,
@@ -64,7 +64,7 @@ class SqsFailures:
         if action is OnQueue.ACKNOWLEDGE:
             return True
         if action is OnQueue.DEAD_LETTER:
-            assert isinstance(outcome, Invalid | Rejected)
+            assert isinstance(outcome, Invalid | Rejected | KeyReused)
             if self._dead_letter(record, *dead_letter_reason(outcome)):
                 return True  # it sits in the DLQ with its reason
             action = OnQueue.RETRY_LATER  # SQS's own redrive moves it after maxReceiveCount
