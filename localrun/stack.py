@@ -110,6 +110,28 @@ class LocalStack:
         )
         return name
 
+    def create_budget_table(self, name: str) -> str:
+        """The account-wide budget's table (as the template creates it): partition `budget`,
+        sort key `slot`, TTL on `expires_at`."""
+        dynamodb = self.client("dynamodb")
+        dynamodb.create_table(
+            TableName=name,
+            KeySchema=[
+                {"AttributeName": "budget", "KeyType": "HASH"},
+                {"AttributeName": "slot", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "budget", "AttributeType": "S"},
+                {"AttributeName": "slot", "AttributeType": "N"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        dynamodb.update_time_to_live(
+            TableName=name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
+        )
+        return name
+
     def put_secret(self, name: str, value: Mapping[str, str] | str) -> str:
         """Create or replace a secret in moto; returns its ARN."""
         client = self.client("secretsmanager")

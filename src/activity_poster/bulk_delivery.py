@@ -20,7 +20,7 @@ from activity_poster.leadsquared.bulk import MAX_ROWS
 from activity_poster.leadsquared.client import LeadSquaredClient
 from activity_poster.observability import logger
 from activity_poster.outcomes import ConnectionLost, Outcome, Unaccounted
-from activity_poster.ratelimit import RollingWindowLimiter
+from activity_poster.ratelimit import Pacer
 
 
 @dataclass(eq=False)
@@ -38,7 +38,7 @@ class BulkCollector:
         self,
         client: LeadSquaredClient,
         caller: RetryingCaller,
-        limiter: RollingWindowLimiter | None,
+        limiter: Pacer | None,
         linger_seconds: float,
     ) -> None:
         self._client = client

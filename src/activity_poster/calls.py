@@ -24,12 +24,13 @@ from activity_poster.outcomes import (
     Misdirected,
     NotTried,
     Outcome,
+    OverDailyLimit,
     Throttled,
     TimedOut,
     Unauthorized,
 )
 from activity_poster.policy import RetryPolicy
-from activity_poster.ratelimit import RollingWindowLimiter
+from activity_poster.ratelimit import DailyLimitReached, Pacer
 
 # Before another attempt after a lost answer: the outcome if the lookup settled it (found:
 # Delivered; the lookup failed: the lost answer stands), None to try again.
@@ -71,7 +72,7 @@ class RetryingCaller:
     def run[T](
         self,
         call: Callable[[ApiKeys, float], T | Outcome],
-        limiter: RollingWindowLimiter | None,
+        limiter: Pacer | None,
         deadline: Deadline,
         *,
         slot_reserved: bool = False,
@@ -88,10 +89,13 @@ class RetryingCaller:
         result: T | Outcome = NotTried()
         wait = 0.0
         while True:
-            if slot_reserved:
-                slot_reserved = False
-            elif not self._start_allowed(limiter, deadline, wait):
-                return Tried(result, attempts)
+            try:
+                if slot_reserved:
+                    slot_reserved = False
+                elif not self._start_allowed(limiter, deadline, wait):
+                    return Tried(result, attempts)
+            except DailyLimitReached as spent:
+                return Tried(OverDailyLimit(spent.seconds_to_reset), attempts)
             read_timeout = self.times.read_timeout(deadline)
             if read_timeout is None:
                 return Tried(result, attempts)
@@ -127,9 +131,7 @@ class RetryingCaller:
             metrics.count(Metric.RETRIED)
             wait = next_wait
 
-    def _start_allowed(
-        self, limiter: RollingWindowLimiter | None, deadline: Deadline, wait: float
-    ) -> bool:
+    def _start_allowed(self, limiter: Pacer | None, deadline: Deadline, wait: float) -> bool:
         """Wait `wait`, then take a rate-limit slot; False if the deadline comes first."""
         if not deadline.allows(wait + self.times.shortest):
             return False

@@ -12,7 +12,7 @@ from activity_poster.delivery import ActivityPoster
 from activity_poster.leadsquared.client import LeadSquaredClient
 from activity_poster.policy import LEADSQUARED_WINDOW_SECONDS, RetryPolicy
 from activity_poster.queues import Queues
-from activity_poster.ratelimit import RateLimit, RollingWindowLimiter
+from activity_poster.ratelimit import Pacer, RollingWindowLimiter
 from activity_poster.service import ActivityService
 from activity_poster.settings import Settings
 
@@ -26,8 +26,27 @@ class Container:
     intake: Intake | None = None
 
 
-def _limiter(limit: RateLimit | None, margin: float) -> RollingWindowLimiter | None:
-    return RollingWindowLimiter(limit, margin_seconds=margin) if limit else None
+def _pacers(settings: Settings) -> tuple[Pacer | None, Pacer | None, Pacer | None]:
+    """(batch, interactive, bulk): the account's budgets in DynamoDB when a table is
+    configured, else this container's own limiters."""
+    limit, bulk, margin = settings.rate_limit, settings.bulk_rate_limit, settings.rate_margin
+    if settings.budget_table is None:
+        single = RollingWindowLimiter(limit, margin_seconds=margin) if limit else None
+        return single, single, RollingWindowLimiter(bulk, margin_seconds=margin) if bulk else None
+    from activity_poster.budget import AccountBudget, DailyLimit
+
+    daily = DailyLimit(settings.daily_limit) if settings.daily_limit else None
+    table = settings.budget_table
+    interactive = (
+        AccountBudget(table, "standard", limit, margin_seconds=margin, daily=daily)
+        if limit
+        else None
+    )
+    batch = interactive.with_reserve(settings.batch_reserve) if interactive else None
+    bulk_budget = (
+        AccountBudget(table, "bulk", bulk, margin_seconds=margin, daily=daily) if bulk else None
+    )
+    return batch, interactive, bulk_budget
 
 
 @functools.cache
@@ -46,12 +65,14 @@ def get_container() -> Container:
         throttle_window_seconds=limit.window_seconds if limit else LEADSQUARED_WINDOW_SECONDS,
     )
     keys = KeyStore(settings.secret_id, max_age=settings.secret_max_age)
+    batch, interactive, bulk = _pacers(settings)
     poster = ActivityPoster(
         client,
         RetryingCaller(keys, policy, settings.call_times, home_of=client.home_of),
-        limiter=_limiter(limit, settings.rate_margin),
+        limiter=batch,
+        interactive_limiter=interactive,
         mode=settings.delivery_mode,
-        bulk_limiter=_limiter(settings.bulk_rate_limit, settings.rate_margin),
+        bulk_limiter=bulk,
     )
     idempotency = None
     if settings.idempotency_table:

@@ -29,7 +29,7 @@ from activity_poster.outcomes import (
     outcome_name,
 )
 from activity_poster.policy import INVALID_ACTIVITY, rule
-from activity_poster.ratelimit import RollingWindowLimiter
+from activity_poster.ratelimit import DailyLimitReached, Pacer
 from activity_poster.reconcile import Reconciler
 from activity_poster.settings import DeliveryMode
 
@@ -43,14 +43,17 @@ class ActivityPoster:
         client: LeadSquaredClient,
         caller: RetryingCaller,
         *,
-        limiter: RollingWindowLimiter | None = None,
+        limiter: Pacer | None = None,
+        interactive_limiter: Pacer | None = None,
         mode: DeliveryMode = DeliveryMode.SINGLE,
-        bulk_limiter: RollingWindowLimiter | None = None,
+        bulk_limiter: Pacer | None = None,
         bulk_linger: float = 0.05,
     ) -> None:
         self._client = client
         self._caller = caller
         self._limiter = limiter
+        # API callers wait on their answer: they may use what batches leave free.
+        self._interactive_limiter = interactive_limiter or limiter
         self._mode = mode
         self._reconciler = Reconciler(client, caller, limiter)
         self._bulk = (
@@ -96,17 +99,17 @@ class ActivityPoster:
                     # is sent again, on its own.
                     result = self._reconciler.settle(body, deadline)
         if result is None:
-            single = self._single(body, deadline, slot_reserved=reserved)
+            single = self._single(body, deadline, slot_reserved=reserved, interactive=interactive)
             result, attempts = single.result, attempts + single.attempts
         record(result, time.perf_counter() - started, attempts, via)
         return result
 
     def _single(
-        self, body: dict[str, Any], deadline: Deadline, *, slot_reserved: bool
+        self, body: dict[str, Any], deadline: Deadline, *, slot_reserved: bool, interactive: bool
     ) -> Tried[Outcome]:
         tried: Tried[Outcome] = self._caller.run(
             lambda keys, read: self._client.create_activity(body, keys, read),
-            self._limiter,
+            self._interactive_limiter if interactive else self._limiter,
             deadline,
             slot_reserved=slot_reserved,
             reconcile=lambda lost: self._settle_lost(body, deadline, lost),
@@ -126,7 +129,10 @@ class ActivityPoster:
         and takes it at once, so that a burst of threads cannot all claim the same slot."""
         if self._mode is not DeliveryMode.AUTO or self._limiter is None:
             return False
-        return self._limiter.try_acquire()
+        try:
+            return self._limiter.try_acquire()
+        except DailyLimitReached:
+            return False  # the call that follows meets it again, and says so
 
 
 def record(outcome: Outcome, seconds: float, attempts: int, via: str | None = None) -> None:

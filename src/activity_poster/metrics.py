@@ -33,12 +33,15 @@ class Metric(StrEnum):
     NOT_TRIED = "NotTried"
     CONFIGURATION_FAULT = "ConfigurationFault"
     IDEMPOTENCY_RECORD_LOST = "IdempotencyRecordLost"
+    DAILY_LIMIT_REACHED = "DailyLimitReached"
+    DAILY_BUDGET_USED = "DailyBudgetUsedPercent"
     UPSTREAM_LATENCY = "UpstreamLatency"
 
 
 _lock = threading.Lock()
 _counts: Counter[Metric] = Counter()
 _latencies: list[float] = []
+_daily_used: list[float] = []
 
 
 def count(metric: Metric, value: int = 1) -> None:
@@ -52,14 +55,26 @@ def upstream_latency(milliseconds: float) -> None:
         _latencies.append(round(milliseconds, 1))
 
 
+def daily_budget_used(percent: float) -> None:
+    """How much of the account's daily calls is spent, as last seen by this container."""
+    with _lock:
+        _daily_used.append(percent)
+
+
 def publish() -> None:
     """Move what was recorded since the last call into Powertools' metric set."""
     with _lock:
         counts, latencies = dict(_counts), list(_latencies)
+        daily = max(_daily_used, default=None)
         _counts.clear()
         _latencies.clear()
+        _daily_used.clear()
     for metric, value in counts.items():
         metrics.add_metric(name=metric.value, unit=MetricUnit.Count, value=value)
+    if daily is not None:
+        metrics.add_metric(
+            name=Metric.DAILY_BUDGET_USED.value, unit=MetricUnit.Percent, value=round(daily, 2)
+        )
     for milliseconds in latencies:
         metrics.add_metric(
             name=Metric.UPSTREAM_LATENCY.value, unit=MetricUnit.Milliseconds, value=milliseconds

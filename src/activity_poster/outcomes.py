@@ -70,6 +70,13 @@ class Throttled(_Answered):
     """LeadSquared's rate limit was hit; the same call may succeed after the window."""
 
 
+@dataclass(frozen=True, slots=True)
+class OverDailyLimit:
+    """The account's calls for the day are spent: nothing is sent until the daily reset."""
+
+    seconds_to_reset: float
+
+
 class Unauthorized(_Answered):
     """LeadSquared refused the access keys (401): configuration, not the activity's fault."""
 
@@ -137,6 +144,7 @@ Outcome = (
     | Rejected
     | KeyReused
     | Throttled
+    | OverDailyLimit
     | Misdirected
     | Unavailable
     | Unreachable

@@ -10,6 +10,8 @@
   instead, MAX_PUT_BACKS times at most, then it is dead-lettered as NotTried); or looked
   up later (the activity may exist: retried later as a fresh copy marked MayExist, which is
   looked up before it is posted again; a copy already marked is simply retried later);
+  or wait for the reset (the day's calls are spent: visible again when the day resets, at
+  most 12 hours, and a fresh copy on its last receive so the wait costs no receive);
 - the HTTP status of `POST /activities`, and the metric the final outcome counts in.
 """
 
@@ -31,6 +33,7 @@ from activity_poster.outcomes import (
     Misdirected,
     NotTried,
     Outcome,
+    OverDailyLimit,
     Rejected,
     StoreUnavailable,
     Throttled,
@@ -69,6 +72,7 @@ class OnQueue(Enum):
     DEAD_LETTER = "moved to the dead-letter queue with its reason, then acknowledged"
     RETRY_LATER = "failed; visible again after a delay that grows with its receives"
     PUT_BACK = "failed, visible again soon; a fresh copy on its last receive (a few times)"
+    WAIT_FOR_RESET = "failed, visible again at the daily reset (a fresh copy on its last receive)"
     LOOK_UP_LATER = "retried later, as a copy marked to be looked up before it is posted again"
 
 
@@ -89,6 +93,7 @@ RULES: dict[type[Outcome], Rule] = {
     Rejected:         Rule(Again.NEVER,                 OnQueue.DEAD_LETTER,    HTTPStatus.UNPROCESSABLE_ENTITY, Metric.REJECTED),
     KeyReused:        Rule(Again.NEVER,                 OnQueue.DEAD_LETTER,    HTTPStatus.UNPROCESSABLE_ENTITY, Metric.REJECTED),
     Throttled:        Rule(Again.AFTER_WINDOW,          OnQueue.RETRY_LATER,    HTTPStatus.TOO_MANY_REQUESTS,    None),  # counted per answer
+    OverDailyLimit:   Rule(Again.NEVER,                 OnQueue.WAIT_FOR_RESET, HTTPStatus.TOO_MANY_REQUESTS,    Metric.DAILY_LIMIT_REACHED),
     Misdirected:      Rule(Again.NEVER,                 OnQueue.RETRY_LATER,    HTTPStatus.BAD_GATEWAY,          Metric.CONFIGURATION_FAULT),
     Unavailable:      Rule(Again.AFTER_BACKOFF,         OnQueue.RETRY_LATER,    HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
     Unreachable:      Rule(Again.AT_ONCE_THEN_BACKOFF,  OnQueue.RETRY_LATER,    HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),

@@ -13,6 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 _SPEC_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*s?\s*$")
 
@@ -42,6 +43,29 @@ class RateLimit:
 
     def __str__(self) -> str:
         return f"{self.calls}/{self.window_seconds:g}s"
+
+
+class DailyLimitReached(Exception):
+    """The account's calls for the day are spent; LeadSquared refuses calls until the reset."""
+
+    def __init__(self, seconds_to_reset: float) -> None:
+        self.seconds_to_reset = seconds_to_reset
+        super().__init__(
+            f"the day's LeadSquared calls are spent; {seconds_to_reset:.0f} s to reset"
+        )
+
+
+class Pacer(Protocol):
+    """What a call waits on before it starts: this container's limiter, or the account's
+    budget shared by every container (budget.py)."""
+
+    limit: RateLimit
+
+    def acquire(self, latest: float | None = None) -> bool: ...
+
+    def try_acquire(self) -> bool: ...
+
+    def pause(self, seconds: float) -> None: ...
 
 
 class RollingWindowLimiter:

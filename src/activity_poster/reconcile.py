@@ -20,7 +20,7 @@ from activity_poster.leadsquared.classify import classify
 from activity_poster.leadsquared.client import LeadSquaredClient
 from activity_poster.observability import logger
 from activity_poster.outcomes import Delivered, NotTried, Outcome, Unverified
-from activity_poster.ratelimit import RollingWindowLimiter
+from activity_poster.ratelimit import Pacer
 
 Answer = lookup.Found | lookup.NotFound | lookup.NextPage | lookup.Unreadable
 
@@ -30,7 +30,7 @@ class Reconciler:
         self,
         client: LeadSquaredClient,
         caller: RetryingCaller,
-        limiter: RollingWindowLimiter | None,
+        limiter: Pacer | None,
     ) -> None:
         self._client = client
         self._caller = caller

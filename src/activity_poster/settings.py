@@ -85,6 +85,13 @@ class Settings(BaseModel):
     max_receive_count: PositiveInt | None = Field(None, validation_alias="MAX_RECEIVE_COUNT")
     retry_backoff_base: PositiveInt = Field(30, validation_alias="RETRY_BACKOFF_BASE_SECONDS")
     retry_backoff_max: PositiveInt = Field(900, validation_alias="RETRY_BACKOFF_MAX_SECONDS")
+    # The account-wide budget (budget.py); without it, each container paces itself alone.
+    budget_table: str | None = Field(None, validation_alias="LEADSQUARED_BUDGET_TABLE")
+    daily_limit: PositiveInt | None = Field(None, validation_alias="LEADSQUARED_DAILY_LIMIT")
+    # The share of the standard budget batches leave free for API callers.
+    batch_reserve: Annotated[float, Field(ge=0, lt=1)] = Field(
+        0.2, validation_alias="LEADSQUARED_BATCH_RESERVE"
+    )
 
     @property
     def call_times(self) -> CallTimes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from http import HTTPStatus
 from typing import Any
 
@@ -15,6 +16,7 @@ from activity_poster.outcomes import (
     KeyReused,
     NotTried,
     Outcome,
+    OverDailyLimit,
     Rejected,
     Throttled,
     TimedOut,
@@ -66,6 +68,11 @@ def _body(outcome: Outcome) -> tuple[dict[str, Any], dict[str, str] | None]:
                 "errorType": KEY_REUSED,
                 "idempotencyKey": key,
             }, None
+        case OverDailyLimit(seconds_to_reset=seconds):
+            return (
+                {"message": "the LeadSquared account's calls for today are spent; retry after"},
+                {"Retry-After": str(max(1, math.ceil(seconds)))},
+            )
         case Throttled(message=message):
             return (
                 {"message": "LeadSquared rate limit reached, retry later", "errorMessage": message},

@@ -2,7 +2,8 @@
 
 `Prefer: respond-async` on `POST /activities`, and `POST /activities/batch`, put valid
 activities on the queue, whose consumer (this same function) posts them at the pace the
-LeadSquared plan allows, and answer 202 with the message ids.
+LeadSquared plan allows, and answer 202 with the message ids. An activity larger than the
+queue takes is answered 413: sending it again cannot help (posting it synchronously can).
 """
 
 from __future__ import annotations
@@ -18,6 +19,16 @@ from activity_poster.models import Activity, InvalidActivity, parse_activity
 from activity_poster.service import ActivityService, invalid
 
 MAX_BATCH_ITEMS = 25
+# An item's status in a batch answer, each counted in the answer, in this order.
+ITEM_STATUSES = ("queued", "invalid", "failed", "too_large")
+# The batch's status: that of the first of these statuses any item has. A failed item may
+# be queued on a retry; one too large or invalid never is.
+_BATCH_STATUS = {
+    "queued": HTTPStatus.ACCEPTED,
+    "failed": HTTPStatus.SERVICE_UNAVAILABLE,
+    "too_large": HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    "invalid": HTTPStatus.BAD_REQUEST,
+}
 
 
 def enqueue_one(
@@ -28,6 +39,9 @@ def enqueue_one(
     except InvalidActivity as error:
         return outcome_response(service.refuse(error))
     [queued] = intake.enqueue([(data, activity, key)])
+    if queued.too_large:
+        message = f"{queued.error}; post it without Prefer: respond-async"
+        return json_response(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"message": message})
     if queued.message_id is None:
         return json_response(
             HTTPStatus.SERVICE_UNAVAILABLE,
@@ -63,19 +77,11 @@ def enqueue_batch(intake: Intake, data: Any) -> Response[Any]:
     if valid:
         queued = intake.enqueue([(item, activity, None) for _, item, activity in valid])
         for (index, _, _), outcome in zip(valid, queued, strict=True):
-            results[index] = (
-                {"index": index, "status": "queued", "messageId": outcome.message_id}
-                if outcome.message_id
-                else {"index": index, "status": "failed", "error": outcome.error}
-            )
-    counts = {
-        status: sum(r["status"] == status for r in results)
-        for status in ("queued", "invalid", "failed")
-    }
-    if counts["queued"]:
-        status = HTTPStatus.ACCEPTED
-    elif counts["failed"]:
-        status = HTTPStatus.SERVICE_UNAVAILABLE
-    else:
-        status = HTTPStatus.BAD_REQUEST
+            if outcome.message_id:
+                results[index] = {"index": index, "status": "queued", "messageId": outcome.message_id}
+            else:
+                status = "too_large" if outcome.too_large else "failed"
+                results[index] = {"index": index, "status": status, "error": outcome.error}
+    counts = {status: sum(r["status"] == status for r in results) for status in ITEM_STATUSES}
+    status = next(code for name, code in _BATCH_STATUS.items() if counts[name])
     return json_response(status, {**counts, "results": results})

@@ -8,6 +8,7 @@ MAX_PUT_BACKS times.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from activity_poster import metrics
@@ -24,9 +25,10 @@ from activity_poster.adapters.sqs_records import (
 )
 from activity_poster.metrics import Metric
 from activity_poster.observability import logger
-from activity_poster.outcomes import Invalid, KeyReused, Outcome, Rejected
+from activity_poster.outcomes import Invalid, KeyReused, Outcome, OverDailyLimit, Rejected
 from activity_poster.policy import (
     MAX_PUT_BACKS,
+    MAX_VISIBILITY_SECONDS,
     NOT_TRIED_ERROR,
     OnQueue,
     dead_letter_reason,
@@ -77,6 +79,11 @@ class SqsFailures:
             delay = self._settings.retry_backoff_base
         elif action is OnQueue.LOOK_UP_LATER and self._mark_for_lookup(record, delay):
             return True  # a copy marked MayExist replaces it
+        elif action is OnQueue.WAIT_FOR_RESET:
+            assert isinstance(outcome, OverDailyLimit)
+            delay = min(MAX_VISIBILITY_SECONDS, math.ceil(outcome.seconds_to_reset))
+            if self._last_receive(record) and self._copy(record, {}, delay):
+                return True  # the wait costs this message no receive toward the DLQ
         handle = text(record, "receiptHandle")
         if handle is not None:
             delays.seconds[handle] = delay
@@ -104,31 +111,22 @@ class SqsFailures:
                 "batch size"
             )
             return self._dead_letter(record, NOT_TRIED_ERROR, reason)
-        replace = {PUT_BACK_ATTRIBUTE: str(copies + 1)}
-        if (original := sent_at_ms(record)) is not None:
-            replace[SENT_AT_ATTRIBUTE] = original
-        attributes = record.get("messageAttributes")
-        requeued = self._queues.requeue(
-            source,
-            text(record, "body") or "",
-            attributes if isinstance(attributes, dict) else {},
-            replace=replace,
-            delay_seconds=self._settings.retry_backoff_base,
+        requeued = self._copy(
+            record, {PUT_BACK_ATTRIBUTE: str(copies + 1)}, self._settings.retry_backoff_base
         )
         if requeued:
             logger.info("untried message put back on the queue before its last receive")
         return requeued
 
-    def _mark_for_lookup(self, record: SqsRecord, delay: int) -> bool:
-        """Replace the message by a copy marked MayExist, so that whichever container
-        receives it next looks the activity up before posting it. A copy already marked
-        (or a FIFO message, which is looked up on any redelivery) stays as it is."""
+    def _copy(self, record: SqsRecord, replace: dict[str, str], delay: int) -> bool:
+        """Put a fresh copy of the message on its queue (receive count back to one), keeping
+        its attributes and when it was first sent; False on a FIFO queue, where a copy would
+        jump ahead of its group."""
         source = text(record, "eventSourceARN")
-        if source is None or is_fifo(source) or may_exist(record):
+        if source is None or is_fifo(source):
             return False
-        replace = {MAY_EXIST_ATTRIBUTE: "true"}
         if (original := sent_at_ms(record)) is not None:
-            replace[SENT_AT_ATTRIBUTE] = original
+            replace = {SENT_AT_ATTRIBUTE: original, **replace}
         attributes = record.get("messageAttributes")
         return self._queues.requeue(
             source,
@@ -137,6 +135,12 @@ class SqsFailures:
             replace=replace,
             delay_seconds=delay,
         )
+
+    def _mark_for_lookup(self, record: SqsRecord, delay: int) -> bool:
+        """Replace the message by a copy marked MayExist, so that whichever container
+        receives it next looks the activity up before posting it. A copy already marked
+        (or a FIFO message, which is looked up on any redelivery) stays as it is."""
+        return not may_exist(record) and self._copy(record, {MAY_EXIST_ATTRIBUTE: "true"}, delay)
 
     def _dead_letter(self, record: SqsRecord, error_type: str, error_message: str) -> bool:
         url = self._settings.dead_letter_queue_url

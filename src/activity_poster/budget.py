@@ -1,0 +1,187 @@
+"""One LeadSquared budget per account, shared by every container: slot leases in DynamoDB.
+
+A budget of N calls per W seconds is N lease items (partition `budget`, sort key `slot`),
+each holding when it was last taken (`taken_at`, wall-clock seconds). A call takes the
+oldest lease last taken more than W + margin ago, with a conditional write that succeeds
+only if the lease still holds the time that was read: two containers can never take the same
+lease, and a lease is taken at most once per W + margin, so no rolling window of W seconds
+holds more than N calls across all containers. Clocks of Lambda hosts are NTP-synchronised
+to a few milliseconds; the margin (0.1 s by default) covers that skew and the time between
+taking a lease and the request reaching LeadSquared.
+
+Batch work (SQS) leaves headroom for callers who wait (the API): it takes a lease only while
+more than `reserve` of the N are free. Cost per call: one Query and one conditional
+UpdateItem (a few ms each in-region); with a daily limit, one more UpdateItem.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from activity_poster import metrics
+from activity_poster.ratelimit import DailyLimitReached, RateLimit
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+# Longest single sleep while waiting for a lease: others may free or take leases meanwhile.
+_POLL_SECONDS = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class DailyLimit:
+    calls: int
+
+
+class AccountBudget:
+    """The same interface as RollingWindowLimiter: acquire, try_acquire, pause."""
+
+    def __init__(
+        self,
+        table: str,
+        name: str,
+        limit: RateLimit,
+        *,
+        margin_seconds: float = 0.1,
+        reserve: float = 0.0,
+        daily: DailyLimit | None = None,
+        client: DynamoDBClient | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """`reserve`: the fraction of the N leases this user leaves to others (0 for the
+        API, 0.2 for batches by default); `daily`: the account's calls per UTC day."""
+        self.limit = limit
+        self._table = table
+        self._name = name
+        self._span = limit.window_seconds + margin_seconds
+        self._keep_free = math.floor(limit.calls * reserve)
+        self._daily = daily
+        self._client = client
+        self._clock = clock
+        self._sleep = sleep
+        self._paused_until = 0.0
+
+    @property
+    def client(self) -> DynamoDBClient:
+        if self._client is None:
+            self._client = boto3.client("dynamodb")
+        return self._client
+
+    def with_reserve(self, reserve: float) -> AccountBudget:
+        """The same budget, for a user that leaves `reserve` of it to others."""
+        return AccountBudget(
+            self._table,
+            self._name,
+            self.limit,
+            margin_seconds=self._span - self.limit.window_seconds,
+            reserve=reserve,
+            daily=self._daily,
+            client=self._client,
+            clock=self._clock,
+            sleep=self._sleep,
+        )
+
+    def acquire(self, latest: float | None = None) -> bool:
+        """Wait for a lease and take it; False if none frees up by `latest` (monotonic)."""
+        while True:
+            ready = self._try_once()
+            if ready is None:
+                self._count_the_day()
+                return True
+            wait = max(0.0, ready - self._clock())
+            if latest is not None and time.monotonic() + wait > latest:
+                return False
+            self._sleep(min(max(wait, 0.01), _POLL_SECONDS))
+
+    def try_acquire(self) -> bool:
+        """Take a lease only if one is free right now; never waits."""
+        if self._try_once() is not None:
+            return False
+        self._count_the_day()
+        return True
+
+    def pause(self, seconds: float) -> None:
+        """After a throttled answer: this container holds back for the window."""
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    def _try_once(self) -> float | None:
+        """Take a free lease (None), or say when one may be free (wall-clock seconds)."""
+        now = self._clock()
+        if self._paused_until > now:
+            return self._paused_until
+        taken = self._leases()
+        ordered = sorted(range(self.limit.calls), key=lambda slot: taken.get(slot, 0.0))
+        free = [slot for slot in ordered if taken.get(slot, 0.0) + self._span <= now]
+        if len(free) <= self._keep_free:
+            return taken.get(ordered[self._keep_free], 0.0) + self._span
+        slot = free[0]
+        if self._take(slot, taken.get(slot), now):
+            return None
+        return now  # another container took it first: look again at once
+
+    def _leases(self) -> dict[int, float]:
+        answer = self.client.query(
+            TableName=self._table,
+            KeyConditionExpression="budget = :budget",
+            ExpressionAttributeValues={":budget": {"S": self._name}},
+            ConsistentRead=True,
+        )
+        return {
+            int(item["slot"]["N"]): float(item["taken_at"]["N"])
+            for item in answer.get("Items", [])
+            if "taken_at" in item
+        }
+
+    def _take(self, slot: int, seen: float | None, now: float) -> bool:
+        condition = "attribute_not_exists(taken_at)" if seen is None else "taken_at = :seen"
+        values: dict[str, Any] = {":now": {"N": repr(now)}}
+        if seen is not None:
+            values[":seen"] = {"N": repr(seen)}
+        try:
+            self.client.update_item(
+                TableName=self._table,
+                Key={"budget": {"S": self._name}, "slot": {"N": str(slot)}},
+                UpdateExpression="SET taken_at = :now",
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def _count_the_day(self) -> None:
+        """Count the call in the day's total; DailyLimitReached once it is spent."""
+        if self._daily is None:
+            return
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        reset = datetime(now.year, now.month, now.day, tzinfo=UTC) + timedelta(days=1)
+        try:
+            answer = self.client.update_item(
+                TableName=self._table,
+                Key={"budget": {"S": f"day#{now:%Y-%m-%d}"}, "slot": {"N": "0"}},
+                UpdateExpression="ADD used :one SET expires_at = :expires",
+                ConditionExpression="attribute_not_exists(used) OR used < :limit",
+                ExpressionAttributeValues={
+                    ":one": {"N": "1"},
+                    ":limit": {"N": str(self._daily.calls)},
+                    ":expires": {"N": str(int(reset.timestamp()) + 86400)},
+                },
+                ReturnValues="UPDATED_NEW",
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise DailyLimitReached((reset - now).total_seconds()) from None
+            raise
+        used = int(answer["Attributes"]["used"]["N"])
+        metrics.daily_budget_used(100.0 * used / self._daily.calls)
