@@ -105,6 +105,18 @@ def build_parser() -> argparse.ArgumentParser:
     add("--latency", type=float, default=0.0, help="seconds added to every answer")
     add("--read-timeout", type=float, default=30.0, help="seconds the hanging faults hang")
     add(
+        "--trickle-interval",
+        type=float,
+        default=0.2,
+        help="seconds between the bytes of a TRICKLE answer (default: %(default)s)",
+    )
+    add(
+        "--huge-answer-bytes",
+        type=int,
+        default=50 * 1024 * 1024,
+        help="body size of a HUGE_ANSWER (default: %(default)s, 50 MiB)",
+    )
+    add(
         "--lead-score-key",
         type=_optional_key,
         default="LeadScore",
@@ -191,6 +203,8 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         app_error_status=args.app_error_status,
         latency_seconds=args.latency,
         read_timeout_seconds=args.read_timeout,
+        trickle_interval_seconds=args.trickle_interval,
+        huge_answer_bytes=args.huge_answer_bytes,
         lead_score_key=args.lead_score_key,
         accept_unknown_leads=args.accept_unknown_leads,
         activity_events=frozenset(args.activity_event) if args.activity_event else None,

@@ -26,6 +26,7 @@ from .errors import (
 )
 from .models import CreatedActivity, Headers, Lead
 from .replies import Reply
+from .schema import activity_types_view
 from .state import TenantState
 from .validation import ActivityInput, parse_activity
 
@@ -66,6 +67,10 @@ class LeadSquaredApi:
                 "GET", False, self._leads_by_email
             ),
             "/v2/leadmanagement.svc/leads.getbyid": Route("GET", False, self._leads_by_id),
+            "/v2/leadmanagement.svc/retrieveleadbyphonenumber": Route(
+                "GET", False, self._leads_by_phone
+            ),
+            "/v2/prospectactivity.svc/activitytypes.get": Route("GET", False, self._activity_types),
             "/v2/authentication.svc/userbyaccesskey.get": Route(
                 "GET", False, self._user_by_access_key, any_host=True
             ),
@@ -205,6 +210,16 @@ class LeadSquaredApi:
         lead_id = _query_value(request.query, "id")
         lead = self._state.find_lead(lead_id) if lead_id else None
         return replies.json_reply(200, [] if lead is None else [_lead_view(lead)])
+
+    def _leads_by_phone(self, request: ApiRequest, config: EmulatorConfig) -> Reply:
+        """Every lead with that phone (`[]` when none): a phone, unlike an email, may be shared.
+        The parameter name is matched exactly, as for the email lookup."""
+        phone = _query_value(request.query, "phone", exact=True)
+        leads = self._state.find_leads_by_phone(phone) if phone else []
+        return replies.json_reply(200, [_lead_view(lead) for lead in leads])
+
+    def _activity_types(self, request: ApiRequest, config: EmulatorConfig) -> Reply:
+        return replies.json_reply(200, activity_types_view(config.activity_types))
 
 
 def _authenticated(request: ApiRequest, config: EmulatorConfig) -> bool:

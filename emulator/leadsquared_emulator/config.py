@@ -6,12 +6,14 @@ is a field here, so tests can pin each guess explicitly instead of the emulator 
 
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Final, Self
+
+from .schema import DEFAULT_ACTIVITY_TYPES, ActivityTypeSpec
 
 DEFAULT_ACCESS_KEY: Final = "u$r0123456789abcdef0123456789abcdef"
 DEFAULT_SECRET_KEY: Final = "0123456789abcdef0123456789abcdef01234567"  # noqa: S105 - fake key
@@ -151,6 +153,8 @@ class EmulatorConfig:
 
     latency_seconds: float = 0.0
     read_timeout_seconds: float = 30.0  # how long the hanging faults hold the connection
+    trickle_interval_seconds: float = 0.2  # between the bytes of a TRICKLE answer
+    huge_answer_bytes: int = 50 * 1024 * 1024  # the body of a HUGE_ANSWER
 
     lead_score_key: str | None = "LeadScore"  # key in Message for IncludeLeadScore; None = omit
 
@@ -183,6 +187,16 @@ class EmulatorConfig:
 
     redirect_location: str = "http://127.0.0.1:9/"  # Location of the REDIRECT_302 fault
 
+    # The tenant's activity types (schema.py): listed by ActivityTypes.Get, and what Create and
+    # each bulk row refuse for them (unknown field, missing mandatory field, option, length,
+    # data type). Event codes unique. schema_checks=False: no type is checked, every code takes
+    # any field of field_schema_names (the lax behaviour of old).
+    activity_types: Sequence[ActivityTypeSpec] = DEFAULT_ACTIVITY_TYPES
+    schema_checks: bool = True
+    # A code not among activity_types is taken as a free-text type with field_schema_names, so
+    # that any code posts out of the box; False refuses it, as the real API does.
+    accept_undeclared_events: bool = True
+
     def __post_init__(self) -> None:
         # Accept the values' text (from configure(), the CLI or JSON) and store the members.
         object.__setattr__(self, "retrieve_shape", RetrieveShape.parse(self.retrieve_shape))
@@ -191,9 +205,12 @@ class EmulatorConfig:
             status = getattr(self, name)
             if not isinstance(status, int) or not 100 <= status <= 599:
                 raise ValueError(f"{name} must be an HTTP status code, got {status!r}")
-        for name in ("latency_seconds", "read_timeout_seconds"):
+        for name in ("latency_seconds", "read_timeout_seconds", "trickle_interval_seconds"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
+        size = self.huge_answer_bytes
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise ValueError(f"huge_answer_bytes must be an integer >= 0, got {size!r}")
         if self.bulk_max_rows < 1:
             raise ValueError("bulk_max_rows must be >= 1")
         if self.max_note_length is not None and self.max_note_length < 0:

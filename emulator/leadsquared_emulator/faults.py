@@ -27,6 +27,10 @@ class Fault(StrEnum):
     HTML_404 = "html_404"
     METHOD_NOT_ALLOWED_405 = "method_not_allowed_405"
     REDIRECT_302 = "redirect_302"
+    # Answers no client should wait for to the end, or hold whole.
+    TRICKLE = "trickle"
+    HUGE_ANSWER = "huge_answer"
+    GZIP_BOMB = "gzip_bomb"
 
     @classmethod
     def parse(cls, text: str) -> Self:
@@ -48,6 +52,11 @@ class Fault(StrEnum):
         return not self.hangs and self not in (Fault.DROP_CONNECTION, Fault.DROP_AFTER_COMMIT)
 
     @property
+    def reaches_api(self) -> bool:
+        """Whether the request is still processed behind the fault (validated, committed)."""
+        return self in (Fault.TIMEOUT_AFTER_COMMIT, Fault.DROP_AFTER_COMMIT, Fault.TRICKLE)
+
+    @property
     def description(self) -> str:
         return _DESCRIPTIONS[self]
 
@@ -67,6 +76,9 @@ _DESCRIPTIONS: Final[Mapping[Fault, str]] = MappingProxyType(
         Fault.HTML_404: "404 with an HTML page, as for a wrong path",
         Fault.METHOD_NOT_ALLOWED_405: "405 with an HTML page and Allow, as for a wrong verb",
         Fault.REDIRECT_302: "302 to --redirect-location (redirect_location), nothing committed",
+        Fault.TRICKLE: "commit, then send the answer a byte per --trickle-interval seconds",
+        Fault.HUGE_ANSWER: "200, a success-shaped body of --huge-answer-bytes; nothing committed",
+        Fault.GZIP_BOMB: "200 gzip whatever was asked: ~1 MB inflating to ~1 GB; nothing committed",
     }
 )
 

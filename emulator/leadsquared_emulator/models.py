@@ -42,7 +42,8 @@ class Headers(Mapping[str, str]):
 class Received:
     """One request as it arrived, and how it was answered.
 
-    `status` is None when no response was sent (dropped or hung connection).
+    `status` is None when no response was sent (dropped or hung connection), or not sent
+    whole (the client hung up during a TRICKLE or HUGE_ANSWER answer).
     `time` is `time.monotonic()` at arrival.
     """
 

@@ -1,7 +1,12 @@
 """HTTP answers the emulator sends, shaped like LeadSquared's (and its gateway's)."""
 
+import functools
 import html
 import json
+import struct
+import threading
+import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -22,6 +27,19 @@ class Reply:
     body: bytes
     content_type: str = JSON_TYPE
     headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StreamedReply:
+    """An answer written piece by piece and never held whole: `length` bytes (its
+    Content-Length) made of `pieces`, with `interval` seconds before each piece."""
+
+    status: int
+    length: int
+    pieces: Iterable[bytes]
+    content_type: str = JSON_TYPE
+    headers: tuple[tuple[str, str], ...] = ()
+    interval: float = 0.0
 
 
 def json_reply(status: int, payload: Any, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
@@ -80,8 +98,9 @@ def internal_error(detail: str) -> Reply:
 
 def fault_reply(
     fault: Fault, limit: RateLimit | None, config: EmulatorConfig, method: str = "POST"
-) -> Reply:
-    """The canned answer of a fault that does answer (see `Fault.answers`).
+) -> Reply | StreamedReply:
+    """The canned answer of a fault that answers without processing the request (see
+    `Fault.answers` and `Fault.reaches_api`).
 
     `method` is the request's verb; a 405 names the other one as allowed.
     """
@@ -106,6 +125,10 @@ def fault_reply(
             return method_not_allowed("GET" if method.upper() == "POST" else "POST")
         case Fault.REDIRECT_302:
             return redirect(config.redirect_location)
+        case Fault.HUGE_ANSWER:
+            return huge_answer(config.huge_answer_bytes)
+        case Fault.GZIP_BOMB:
+            return Reply(200, gzip_bomb(), JSON_TYPE, (("Content-Encoding", "gzip"),))
         case _:
             raise ValueError(f"fault {fault} does not answer")
 
@@ -115,3 +138,70 @@ def _gateway_page(title: str) -> str:
         f"<html><head><title>{title}</title></head>"
         f"<body><center><h1>{title}</h1></center></body></html>"
     )
+
+
+def trickled(reply: Reply, interval: float) -> StreamedReply:
+    """`reply` sent one byte at a time, `interval` seconds apart, after its headers."""
+    body = reply.body
+    pieces = (body[at : at + 1] for at in range(len(body)))
+    return StreamedReply(
+        reply.status, len(body), pieces, reply.content_type, reply.headers, interval
+    )
+
+
+# The bodies of HUGE_ANSWER and GZIP_BOMB: a success answer padded out, which only a client
+# that reads (or inflates) it whole would take for one. Its id names no committed activity.
+_PADDED_HEAD: Final = b'{"Status":"Success","Message":{"Id":"00000000-0000-4000-8000-000000000000"}'
+_FILLER: Final = b"lorem ipsum dolor sit amet " * (64 * 1024 // 27)
+
+
+def huge_answer(size: int) -> StreamedReply:
+    """A 200 of exactly `size` bytes: the success answer with a filler string of the length
+    needed (its first `size` bytes when `size` is smaller than the bare answer)."""
+    return StreamedReply(200, size, _huge_pieces(size))
+
+
+def _huge_pieces(size: int) -> Iterator[bytes]:
+    head = _PADDED_HEAD + b',"Filler":"'
+    tail = b'"}'
+    filler = size - len(head) - len(tail)
+    if filler < 0:
+        yield (head + tail)[:size]
+        return
+    yield head
+    while filler > 0:
+        piece = _FILLER[:filler]
+        filler -= len(piece)
+        yield piece
+    yield tail
+
+
+# GZIP_BOMB inflates to about 1 GB: the success answer, then this many MiB of spaces.
+GZIP_BOMB_MIB: Final = 1000
+_BOMB_LOCK = threading.Lock()
+
+
+def gzip_bomb() -> bytes:
+    """The GZIP_BOMB body, made on first use (a fraction of a second) and kept."""
+    with _BOMB_LOCK:
+        return _gzip_bomb()
+
+
+@functools.cache
+def _gzip_bomb() -> bytes:
+    # Each MiB of spaces is deflated after a full flush, which resets the compressor: every
+    # such MiB deflates to the same bytes, so one is made and repeated, not 1000.
+    mib = b" " * (1024 * 1024)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    head = compressor.compress(_PADDED_HEAD) + compressor.flush(zlib.Z_FULL_FLUSH)
+    block = compressor.compress(mib) + compressor.flush(zlib.Z_FULL_FLUSH)
+    tail = compressor.compress(b"}") + compressor.flush(zlib.Z_FINISH)
+    crc = zlib.crc32(_PADDED_HEAD)
+    for _ in range(GZIP_BOMB_MIB):
+        crc = zlib.crc32(mib, crc)
+    crc = zlib.crc32(b"}", crc)
+    inflated = len(_PADDED_HEAD) + GZIP_BOMB_MIB * len(mib) + 1
+    # RFC 1952: magic, deflate, no flags, no mtime, maximum compression, unknown OS.
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+    trailer = struct.pack("<II", crc, inflated & 0xFFFFFFFF)
+    return b"".join((header, head, block * GZIP_BOMB_MIB, tail, trailer))

@@ -21,7 +21,7 @@ from .control import PREFIX as CONTROL_PREFIX
 from .control import handle_control
 from .faults import Fault
 from .models import CreatedActivity, Headers, Lead, Received
-from .replies import Reply
+from .replies import Reply, StreamedReply
 from .runtime import RequestHook, Runtime
 
 MAX_BODY_BYTES: Final = 16 * 1024 * 1024
@@ -101,12 +101,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(
         self, runtime: Runtime, config: EmulatorConfig, fault: Fault | None, request: ApiRequest
-    ) -> Reply | None:
+    ) -> Reply | StreamedReply | None:
         """Apply latency and the fault (if any); None means hang up without answering."""
         if runtime.pause(config.latency_seconds) or fault is Fault.DROP_CONNECTION:
             self.close_connection = True
             return None
-        if fault is not None and fault.answers:
+        if fault is not None and fault.answers and not fault.reaches_api:
             route = runtime.api.route(request.path)
             limit = config.limit_for(route.bulk if route is not None else False)
             return replies.fault_reply(fault, limit, config, request.method)
@@ -120,6 +120,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is Fault.DROP_AFTER_COMMIT:
             self.close_connection = True  # committed, but the answer is never sent
             return None
+        if fault is Fault.TRICKLE:
+            return replies.trickled(reply, config.trickle_interval_seconds)
         return reply
 
     def _base_url(self, headers: Headers) -> str:
@@ -144,22 +146,38 @@ class _Handler(BaseHTTPRequestHandler):
             traceback.print_exc(file=sys.stderr)
             return replies.internal_error(repr(error))
 
-    def _send(self, reply: Reply) -> int | None:
+    def _send(self, reply: Reply | StreamedReply) -> int | None:
+        """Write the answer; its status, or None when it could not be written whole."""
         try:
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(reply.body)))
+            length = reply.length if isinstance(reply, StreamedReply) else len(reply.body)
+            self.send_header("Content-Length", str(length))
             for name, value in reply.headers:
                 self.send_header(name, value)
             if self.close_connection:
                 self.send_header("Connection", "close")
             self.end_headers()
-            self.wfile.write(reply.body)
+            if isinstance(reply, StreamedReply):
+                if not self._stream(reply):
+                    return None
+            else:
+                self.wfile.write(reply.body)
             self.wfile.flush()
-        except OSError:  # the client gave up (timed out) before the answer
+        except OSError:  # the client gave up (timed out) before the end of the answer
             self.close_connection = True
             return None
         return reply.status
+
+    def _stream(self, reply: StreamedReply) -> bool:
+        """Write the pieces as they are made; False if the emulator stopped first."""
+        runtime = self.server.runtime
+        for piece in reply.pieces:
+            if reply.interval and runtime.pause(reply.interval):
+                self.close_connection = True
+                return False
+            self.wfile.write(piece)
+        return True
 
     def _read_body(self, headers: Headers) -> bytes:
         if "chunked" in headers.get("transfer-encoding", "").lower():

@@ -80,6 +80,15 @@ class TenantState:
             lead_id = self._emails.get(email.lower())
             return None if lead_id is None else self._leads.get(lead_id.lower())
 
+    def find_leads_by_phone(self, phone: str) -> list[Lead]:
+        """Every lead whose phone has the same digits (how the real lookup matches is not
+        known: `+91-98765 01234` and `+919876501234` are taken as one number)."""
+        digits = _digits(phone)
+        if not digits:
+            return []
+        with self._lock:
+            return [lead for lead in self._leads.values() if _digits(lead.phone or "") == digits]
+
     def lead_for_email(
         self, email: str, first_name: str | None, last_name: str | None, phone: str | None
     ) -> Lead:
@@ -179,6 +188,10 @@ class TenantState:
             for window in self._windows.values():
                 window.clear()
         self.seed(config)
+
+
+def _digits(phone: str) -> str:
+    return "".join(char for char in phone if char.isascii() and char.isdigit())
 
 
 def _utc_now_text() -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from .config import EmulatorConfig
 from .errors import MANDATORY_MISSING, UNKNOWN_ATTRIBUTE, MXError, invalid_parameter, mandatory
+from .schema import ActivityTypeSpec, check_fields, find_type
 
 _DATETIME_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 _DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -59,6 +60,7 @@ def parse_activity(
         raise invalid_parameter("ActivityEvent")
     if config.activity_events is not None and event not in config.activity_events:
         raise invalid_parameter("ActivityEvent")
+    declared = _declared_type(event, config)
 
     when = _optional_string(body, "ActivityDateTime")
     if when is not None:
@@ -69,7 +71,14 @@ def parse_activity(
     if note is not None and limit is not None and len(note) > limit:
         raise invalid_parameter("ActivityNote")
 
-    fields = _parse_fields(body.get("Fields"), config)
+    fields = _parse_fields(body.get("Fields"))
+    if declared is not None:
+        skip_options = body.get("ValidateDropDownOptions") is True
+        check_fields(declared, fields, skip_options=skip_options)
+    else:
+        for name, _ in fields:
+            if name not in config.field_schema_names:
+                raise MXError(UNKNOWN_ATTRIBUTE, f"Unknown attribute '{name}'")
 
     first_name = _optional_string(body, "FirstName")
     last_name = _optional_string(body, "LastName")
@@ -112,8 +121,19 @@ def _check_datetime(value: str, config: EmulatorConfig) -> None:
         raise invalid_parameter("ActivityDateTime")
 
 
-def _parse_fields(raw: Any, config: EmulatorConfig) -> tuple[tuple[str, str], ...]:
-    """`[{SchemaName, Value}]` with string values; unknown schema names are rejected."""
+def _declared_type(event: int, config: EmulatorConfig) -> ActivityTypeSpec | None:
+    """The tenant's type with this code, when types are checked; None for a code taken as a
+    free-text type (or when nothing is checked). An undeclared code may be refused."""
+    if not config.schema_checks:
+        return None
+    declared = find_type(config.activity_types, event)
+    if declared is None and not config.accept_undeclared_events:
+        raise invalid_parameter("ActivityEvent")
+    return declared
+
+
+def _parse_fields(raw: Any) -> tuple[tuple[str, str], ...]:
+    """`[{SchemaName, Value}]` with string values."""
     if raw is None:
         return ()
     if not isinstance(raw, list):
@@ -127,7 +147,4 @@ def _parse_fields(raw: Any, config: EmulatorConfig) -> tuple[tuple[str, str], ..
         if not isinstance(name, str) or not name or not isinstance(value, str):
             raise invalid_parameter("Fields")
         parsed.append((name, value))
-    for name, _ in parsed:
-        if name not in config.field_schema_names:
-            raise MXError(UNKNOWN_ATTRIBUTE, f"Unknown attribute '{name}'")
     return tuple(parsed)

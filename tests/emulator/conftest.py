@@ -40,7 +40,9 @@ class LsqClient:
         query: dict[str, str] | None = None,
         timeout: Any = None,
         headers: dict[str, str] | None = None,
+        **options: Any,
     ) -> urllib3.BaseHTTPResponse:
+        """`options` go to urllib3 as they are (preload_content, decode_content...)."""
         all_headers: dict[str, str] = {}
         params = dict(query or {})
         if auth == "headers":
@@ -54,7 +56,7 @@ class LsqClient:
         all_headers.update(headers or {})
         url = self.emu.url + path + (f"?{urlencode(params)}" if params else "")
         body = raw if raw is not None else (None if payload is None else json.dumps(payload))
-        kwargs: dict[str, Any] = {"body": body, "headers": all_headers}
+        kwargs: dict[str, Any] = {"body": body, "headers": all_headers, **options}
         if timeout is not None:
             kwargs["timeout"] = timeout
         return self.http.request(method, url, **kwargs)

@@ -147,6 +147,15 @@ def test_cli_new_switches_map_onto_config():
     assert dict(args.fault_rate) == {Fault.DROP_AFTER_COMMIT: 0.1, Fault.REDIRECT_302: 0.05}
 
 
+def test_cli_answer_size_and_pace_switches_map_onto_config():
+    args = build_parser().parse_args(
+        ["--trickle-interval", "0.05", "--huge-answer-bytes", "4096", "--fault-rate", "gzip_bomb=1"]
+    )
+    config = config_from_args(args)
+    assert (config.trickle_interval_seconds, config.huge_answer_bytes) == (0.05, 4096)
+    assert dict(args.fault_rate) == {Fault.GZIP_BOMB: 1.0}
+
+
 def test_cli_defaults_match_the_config_defaults():
     assert config_from_args(build_parser().parse_args([])) == EmulatorConfig()
 

@@ -118,3 +118,19 @@ def test_containers_split_the_plan(invoke, emulator: Emulator, set_env):
     times = [r.time for r in emulator.received]
     assert times[3] - times[0] >= 0.6
     assert times[2] - times[0] < 0.3
+
+
+def test_a_trickled_answer_never_outlasts_the_invocation(invoke, emulator: Emulator):
+    # One byte every 0.2 s: the answer would take 15 s, the invocation has 6 (the call's
+    # read timeout is shortened to fit them, and the body is read only until then).
+    emulator.inject(Fault.TRICKLE, times=1)
+
+    started = time.monotonic()
+    answer = invoke(sqs_event(activity()), timeout_seconds=6.0)
+    elapsed = time.monotonic() - started
+
+    assert elapsed < 6.0
+    # Committed, its answer never read: the message comes back, and no second call was made.
+    assert failed_ids(answer) == ["msg-0"]
+    assert len(emulator.received) == 1
+    assert len(emulator.created) == 1

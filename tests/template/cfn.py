@@ -8,6 +8,8 @@ template uses, so that properties can be checked for concrete parameter values.
 from __future__ import annotations
 
 import re
+import shutil
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = ROOT / "template.yaml"
+SAMCONFIG_PATH = ROOT / "samconfig.toml"
 EVENTS_DIR = ROOT / "events"
 ENV_FILE = EVENTS_DIR / "env.json"
 
@@ -25,7 +28,15 @@ QUEUE = "ActivityQueue"
 DLQ = "ActivityDeadLetterQueue"
 API = "ActivityApi"
 TABLE = "IdempotencyTable"
+BUDGET_TABLE = "BudgetTable"
 TOPIC = "AlarmTopic"
+
+# Answers for the parameters without a default, which a deployment must give (sam deploy
+# --guided asks for them); the evaluator uses them unless a test passes other values.
+REQUIRED_ANSWERS = {
+    "LeadSquaredApiUrl": "https://api-in21.leadsquared.com",
+    "LeadSquaredPlan": "Lite",
+}
 
 # What AWS::NoValue evaluates to: the property or list item is left out.
 NO_VALUE = object()
@@ -80,7 +91,8 @@ def function_property(template: dict[str, Any], name: str) -> Any:
 
 
 class Evaluator:
-    """Resolves intrinsic functions for given parameter values (defaults otherwise).
+    """Resolves intrinsic functions for given parameter values (defaults otherwise, and
+    REQUIRED_ANSWERS for parameters without a default).
 
     A Ref to a resource and a GetAtt stay as they are; AWS::NoValue becomes NO_VALUE, and
     is dropped from the mappings and lists around it.
@@ -89,7 +101,8 @@ class Evaluator:
     def __init__(self, template: dict[str, Any], overrides: Mapping[str, Any] | None = None):
         self.template = template
         self.values: dict[str, Any] = {
-            name: spec.get("Default") for name, spec in template.get("Parameters", {}).items()
+            name: spec["Default"] if "Default" in spec else REQUIRED_ANSWERS[name]
+            for name, spec in template.get("Parameters", {}).items()
         }
         self.values.update(overrides or {})
         self.values.update(PSEUDO_PARAMETERS)
@@ -213,3 +226,18 @@ def function_grants(function: dict[str, Any]) -> Iterator[Grant]:
 def events_of_type(function: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     events = function["Properties"].get("Events", {})
     return [e["Properties"] for e in events.values() if e["Type"] == kind]
+
+
+def cfn_lint_command() -> list[str] | None:
+    """How to run cfn-lint from the tests' environment; None when it is not installed."""
+    script = Path(sys.executable).with_name("cfn-lint")
+    if script.is_file():
+        return [str(script)]
+    found = shutil.which("cfn-lint")
+    if found:
+        return [found]
+    try:
+        import cfnlint  # noqa: F401
+    except ImportError:
+        return None
+    return [sys.executable, "-c", "import sys; from cfnlint.runner import main; sys.exit(main())"]

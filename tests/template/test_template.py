@@ -9,9 +9,7 @@ from __future__ import annotations
 import ast
 import json
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ import pytest
 
 from tests.template.cfn import (
     API,
+    BUDGET_TABLE,
     DLQ,
     ENV_FILE,
     EVENTS_DIR,
@@ -27,6 +26,7 @@ from tests.template.cfn import (
     ROOT,
     TEMPLATE_PATH,
     Evaluator,
+    cfn_lint_command,
     events_of_type,
     function_grants,
     function_property,
@@ -144,10 +144,6 @@ def test_environment_variables_come_from_parameters(template: dict[str, Any]) ->
     from_parameters = {
         "LEADSQUARED_API_URL": "LeadSquaredApiUrl",
         "LEADSQUARED_SECRET_ID": "LeadSquaredSecretId",
-        "LEADSQUARED_RATE_LIMIT": "LeadSquaredRateLimit",
-        "LEADSQUARED_BULK_RATE_LIMIT": "LeadSquaredBulkRateLimit",
-        # The plan's limits are divided between the containers the SQS poller may run.
-        "LEADSQUARED_CONTAINERS": "MaximumConcurrency",
         "DELIVERY_MODE": "DeliveryMode",
         "RETRY_BACKOFF_BASE_SECONDS": "RetryBackoffBaseSeconds",
         "MAX_RECEIVE_COUNT": "MaxReceiveCount",
@@ -158,6 +154,9 @@ def test_environment_variables_come_from_parameters(template: dict[str, Any]) ->
     for variable, parameter in from_parameters.items():
         assert variables[variable] == {"Ref": parameter}, variable
         assert parameter in template["Parameters"], parameter
+    # The rate limits come from LeadSquaredPlan (test_operations.py); the containers share them
+    # through the budget table, so nothing tells the function how many containers there are.
+    assert "LEADSQUARED_CONTAINERS" not in variables
 
 
 def test_environment_variables_name_the_queues(template: dict[str, Any]) -> None:
@@ -189,6 +188,8 @@ def test_environment_values_are_strings_for_every_parameter_choice(
     choices = [
         {},
         {"FifoQueue": "true", "EnableIdempotency": "false", "EnableTracing": "true"},
+        {"LeadSquaredPlan": "Super", "LeadSquaredDailyLimit": 120000},
+        {"LeadSquaredRateLimitOverride": "30/5s", "LeadSquaredBulkRateLimitOverride": "2/5s"},
     ]
     for overrides in choices:
         variables = Evaluator(template, overrides).eval(
@@ -208,13 +209,15 @@ def test_deployed_environment_is_inert_for_local_only_variables(template: dict[s
 
 def test_parameter_defaults(template: dict[str, Any]) -> None:
     parameters = template["Parameters"]
-    assert parameters["LeadSquaredApiUrl"]["Default"] == "https://api-in21.leadsquared.com"
     pattern = parameters["LeadSquaredApiUrl"]["AllowedPattern"]
     assert re.fullmatch(pattern, "https://api-in21.leadsquared.com")
+    assert re.fullmatch(pattern, "https://api.leadsquared.com")
     assert not re.fullmatch(pattern, "http://api-in21.leadsquared.com")
     assert not re.fullmatch(pattern, "https://api-in21.leadsquared.com/")
-    assert parameters["LeadSquaredRateLimit"]["Default"] == "25/5s"
-    assert parameters["LeadSquaredBulkRateLimit"]["Default"] == "5/5s"
+    # The plan's limits unless overridden; the daily limit is not counted unless given.
+    assert parameters["LeadSquaredRateLimitOverride"]["Default"] == ""
+    assert parameters["LeadSquaredBulkRateLimitOverride"]["Default"] == ""
+    assert parameters["LeadSquaredDailyLimit"]["Default"] == 0
     assert parameters["DeliveryMode"]["Default"] == "single"
     assert sorted(parameters["DeliveryMode"]["AllowedValues"]) == ["auto", "bulk", "single"]
     assert parameters["RetryBackoffBaseSeconds"]["Default"] == 30
@@ -222,6 +225,21 @@ def test_parameter_defaults(template: dict[str, Any]) -> None:
     assert parameters["LogLevel"]["Default"] == "INFO"
     assert parameters["MaxReceiveCount"]["Default"] == 5
     assert parameters["MaxReceiveCount"]["MinValue"] == 1
+
+
+def test_api_url_is_required_and_says_where_to_find_it(template: dict[str, Any]) -> None:
+    # A default host would be another region's for most accounts, which refuses their keys.
+    parameter = template["Parameters"]["LeadSquaredApiUrl"]
+    assert "Default" not in parameter
+    description = " ".join(parameter["Description"].split())
+    assert "Settings > API and Webhooks" in description
+    assert "https://api.leadsquared.com" in description
+
+
+def test_only_the_api_url_and_the_plan_have_no_default(template: dict[str, Any]) -> None:
+    # The evaluator answers these as a deployment must (REQUIRED_ANSWERS in cfn.py).
+    required = {name for name, spec in template["Parameters"].items() if "Default" not in spec}
+    assert required == {"LeadSquaredApiUrl", "LeadSquaredPlan"}
 
 
 @pytest.mark.parametrize(
@@ -388,8 +406,11 @@ def test_api_requires_an_api_key_with_a_throttled_usage_plan(resources: dict[str
     assert auth["ApiKeyRequired"] is True
     usage_plan = auth["UsagePlan"]
     assert usage_plan["CreateUsagePlan"] == "PER_API"
-    assert usage_plan["Throttle"]["RateLimit"] == {"Ref": "ApiThrottleRateLimit"}
-    assert usage_plan["Throttle"]["BurstLimit"] == {"Ref": "ApiThrottleBurstLimit"}
+    # The plan's throttle unless the parameters give one (test_operations.py checks values).
+    assert references(usage_plan["Throttle"]["RateLimit"], "ApiThrottleRateLimit")
+    assert references(usage_plan["Throttle"]["RateLimit"], "LeadSquaredPlan")
+    assert references(usage_plan["Throttle"]["BurstLimit"], "ApiThrottleBurstLimit")
+    assert references(usage_plan["Throttle"]["BurstLimit"], "LeadSquaredPlan")
 
 
 def test_api_routes_are_post_activities_and_post_activities_batch(
@@ -415,6 +436,8 @@ def test_outputs(template: dict[str, Any]) -> None:
     assert outputs["ActivityQueueArn"]["Value"] == {"Fn::GetAtt": [QUEUE, "Arn"]}
     assert outputs["DeadLetterQueueUrl"]["Value"] == {"Ref": DLQ}
     assert outputs["FunctionName"]["Value"] == {"Ref": FUNCTION}
+    assert outputs["BudgetTableName"]["Value"] == {"Ref": BUDGET_TABLE}
+    assert "Condition" not in outputs["BudgetTableName"]
     # SAM names the key it creates for a PER_API usage plan <ApiLogicalId>ApiKey.
     assert outputs["ApiKeyId"]["Value"] == {"Ref": f"{API}ApiKey"}
     api_url = Evaluator(template).eval(outputs["ApiUrl"]["Value"])
@@ -505,22 +528,8 @@ def test_env_file_only_sets_variables_sam_local_applies(template: dict[str, Any]
 # --- Linting -------------------------------------------------------------------------------
 
 
-def _cfn_lint_command() -> list[str] | None:
-    script = Path(sys.executable).with_name("cfn-lint")
-    if script.is_file():
-        return [str(script)]
-    found = shutil.which("cfn-lint")
-    if found:
-        return [found]
-    try:
-        import cfnlint  # noqa: F401
-    except ImportError:
-        return None
-    return [sys.executable, "-c", "import sys; from cfnlint.runner import main; sys.exit(main())"]
-
-
 def test_cfn_lint_passes() -> None:
-    command = _cfn_lint_command()
+    command = cfn_lint_command()
     if command is None:
         pytest.skip("cfn-lint is not installed")
     result = subprocess.run(

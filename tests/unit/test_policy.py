@@ -20,7 +20,7 @@ def test_every_outcome_type_has_exactly_one_rule() -> None:
 def test_only_a_confirmed_delivery_or_a_dead_letter_leaves_the_queue(kind: type) -> None:
     leaves = RULES[kind].queue in (OnQueue.ACKNOWLEDGE, OnQueue.DEAD_LETTER)
     confirmed = kind in (outcomes.Delivered, outcomes.AlreadyDelivered)
-    refused = kind in (outcomes.Invalid, outcomes.Rejected)
+    refused = kind in (outcomes.Invalid, outcomes.Rejected, outcomes.KeyReused)
     assert leaves == (confirmed or refused)
 
 
