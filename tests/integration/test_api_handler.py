@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 
 import pytest
 
@@ -155,13 +156,103 @@ def test_other_methods_are_405(invoke, emulator: Emulator, method: str):
     assert header(answer, "Allow") == "POST"
 
 
-def test_missing_configuration_is_500_naming_the_variable(invoke, emulator: Emulator, monkeypatch):
-    monkeypatch.setenv("LEADSQUARED_API_URL", "http://leadsquared.example.com")
+def error_lines(logs) -> list[dict]:
+    lines = [json.loads(line) for line in logs.getvalue().splitlines()]
+    return [line for line in lines if line["level"] == "ERROR"]
+
+
+@pytest.mark.parametrize("make_event", [api_v1_event, api_v2_event])
+def test_missing_configuration_is_503_and_named_in_the_log_only(
+    invoke, emulator: Emulator, set_env, logs, make_event
+):
+    set_env(LEADSQUARED_API_URL="http://leadsquared.example.com")
+    event = make_event(activity())
+
+    answer = invoke(event)
+
+    assert answer["statusCode"] == 503
+    assert int(header(answer, "Retry-After")) >= 1
+    assert body_of(answer) == {
+        "message": "the service is misconfigured; retry later",
+        "requestId": event["requestContext"]["requestId"],
+    }
+    [error] = error_lines(logs)
+    assert "LEADSQUARED_API_URL" in error["message"]
+    assert error["correlation_id"] == event["requestContext"]["requestId"]
+    assert emulator.received == []
+
+
+def test_an_unfit_secret_is_503_without_naming_it(
+    invoke, emulator: Emulator, stack: LocalStack, set_env, logs
+):
+    stack.put_secret("leadsquared/half", {"accessKey": "u$rhalf"})
+    set_env(LEADSQUARED_SECRET_ID="leadsquared/half")
 
     answer = invoke(api_v1_event(activity()))
 
-    assert answer["statusCode"] == 500
-    assert "LEADSQUARED_API_URL" in body_of(answer)["message"]
+    assert answer["statusCode"] == 503
+    assert "Retry-After" in answer["multiValueHeaders"]
+    assert "leadsquared/half" not in answer["body"]
+    assert "secretKey" not in answer["body"]
+    [error] = error_lines(logs)
+    assert "'leadsquared/half' lacks secretKey" in error["message"]
+    assert "u$rhalf" not in logs.getvalue()
+
+
+def test_a_request_with_only_multi_value_headers_gets_the_content_type_check(
+    invoke, emulator: Emulator
+):
+    event = api_v1_event(activity(), content_type="text/plain")
+    del event["headers"]
+
+    answer = invoke(event)
+
+    assert answer["statusCode"] == 415
+    assert emulator.received == []
+
+
+def test_only_multi_value_headers_still_carry_prefer_and_the_idempotency_key(
+    invoke, emulator: Emulator, stack: LocalStack, set_env
+):
+    queues = stack.create_queues(f"multi-{uuid.uuid4().hex[:8]}")
+    set_env(ACTIVITY_QUEUE_URL=queues.url)
+    event = api_v1_event(activity())
+    event["multiValueHeaders"] |= {"Prefer": ["respond-async"], "Idempotency-Key": ["k1", "k2"]}
+    del event["headers"]
+
+    answer = invoke(event)
+
+    assert answer["statusCode"] == 202
+    [message] = stack.client("sqs").receive_message(
+        QueueUrl=queues.url, MessageAttributeNames=["All"]
+    )["Messages"]
+    # The last value, as API Gateway puts it in `headers` when it sends both.
+    assert message["MessageAttributes"]["IdempotencyKey"]["StringValue"] == "k2"
+    assert emulator.received == []
+
+
+@pytest.mark.parametrize("body", ["@@@", "eyJ9@", "e yJ9"], ids=str)
+def test_a_base64_body_that_is_not_base64_is_400_saying_so(invoke, emulator: Emulator, body: str):
+    event = api_v1_event(None)
+    event.update(body=body, isBase64Encoded=True)
+
+    answer = invoke(event)
+
+    assert answer["statusCode"] == 400
+    assert body_of(answer)["errors"] == [{"field": "(body)", "message": "is not valid base64"}]
+    assert emulator.received == []
+
+
+def test_a_base64_body_too_large_is_413_and_never_decoded(invoke, emulator: Emulator):
+    from activity_poster.models import MAX_BODY_BYTES
+
+    event = api_v1_event(None)
+    event.update(body="@" * (MAX_BODY_BYTES * 2), isBase64Encoded=True)
+
+    answer = invoke(event)
+
+    assert answer["statusCode"] == 413
+    assert emulator.received == []
 
 
 @pytest.mark.parametrize(
@@ -171,7 +262,7 @@ def test_missing_configuration_is_500_naming_the_variable(invoke, emulator: Emul
 )
 def test_an_event_of_another_kind_raises_a_clear_error(invoke, event: dict):
     with pytest.raises(
-        UnsupportedEvent, match=r"neither an SQS batch nor an API Gateway|not all SQS"
+        UnsupportedEvent, match=r"neither an SQS batch nor an API Gateway|no SQS message"
     ):
         invoke(event)
 

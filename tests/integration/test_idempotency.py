@@ -178,3 +178,17 @@ def test_a_record_that_cannot_be_saved_after_delivery_is_still_delivered(
     assert len(emulator.created) == 1
     assert "IdempotencyRecordLost" in capsys.readouterr().out
     assert "could not be saved" in logs.getvalue()
+
+
+def test_two_api_keys_keys_never_meet(invoke, emulator: Emulator, idempotent):
+    def request(note: str, api_key_id: str) -> dict:
+        event = api_v1_event(activity(ActivityNote=note))
+        event["headers"]["Idempotency-Key"] = "1"
+        event["requestContext"]["identity"] = {"apiKeyId": api_key_id}
+        return event
+
+    first = invoke(request("from the billing system", "key-billing"))
+    second = invoke(request("from the call centre", "key-calls"))
+
+    assert first["statusCode"] == second["statusCode"] == 201
+    assert len(emulator.created) == 2

@@ -195,10 +195,11 @@ def test_a_key_with_a_line_break_never_reaches_leadsquared_or_the_logs(
 
     answer = invoke(api_v1_event(activity()))
 
-    assert answer["statusCode"] == 500
-    body = json.loads(answer["body"])
-    assert "'leadsquared/line-break'" in body["message"]
-    assert "accessKey contains a control character" in body["message"]
+    assert answer["statusCode"] == 503
+    assert "leadsquared/line-break" not in answer["body"]  # callers learn no configuration
+    [error] = [json.loads(line) for line in logs.getvalue().splitlines() if '"ERROR"' in line]
+    assert "'leadsquared/line-break'" in error["message"]
+    assert "accessKey contains a control character" in error["message"]
     assert emulator.received == []
     captured = capfd.readouterr()
     everything = "\n".join([answer["body"], logs.getvalue(), captured.out, captured.err])

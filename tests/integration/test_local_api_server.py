@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import queue
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,6 +29,7 @@ from localrun.serve import (
     local_api,
     proxy_answer,
     request_event,
+    startup_lines,
     unwrap_event_body,
 )
 from tests.integration.events import LEAD_ID, activity, api_v1_event, api_v2_event
@@ -157,6 +159,146 @@ def test_the_function_gets_the_queue_dlq_and_table_in_its_environment(api: Local
     assert os.environ["IDEMPOTENCY_TABLE_NAME"] == api.idempotency_table
     api.stack.client("sqs").get_queue_attributes(QueueUrl=api.queues.url)
     api.stack.client("dynamodb").describe_table(TableName=api.idempotency_table)
+
+
+# -- the SQS poller: queued activities are delivered as the deployed event source does ----------
+
+
+def wait_for(condition, seconds: float = 5.0):
+    """condition()'s first truthy value within `seconds`, else None."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if found := condition():
+            return found
+        time.sleep(0.05)
+    return None
+
+
+def queue_is_empty(api: LocalApi) -> bool:
+    assert api.consumer is not None
+    return api.consumer.poller.queue_size() == 0
+
+
+def test_an_async_request_is_delivered_to_the_emulator_within_seconds(api: LocalApi, http):
+    body = unique_activity()
+    started = time.monotonic()
+
+    answer = http.request(
+        "POST",
+        api.url + "/activities",
+        body=json.dumps(body),
+        headers={
+            "x-api-key": DEFAULT_API_KEY,
+            "Content-Type": "application/json",
+            "Prefer": "respond-async",
+        },
+    )
+
+    assert answer.status == 202
+    assert answer.json()["status"] == "queued"
+    created = wait_for(
+        lambda: next(
+            (
+                a
+                for a in api.stack.emulator.created
+                if a.body.get("ActivityNote") == body["ActivityNote"]
+            ),
+            None,
+        )
+    )
+    assert created is not None, "the queued activity never reached the emulator"
+    assert created.lead_id == LEAD_ID
+    assert time.monotonic() - started < 5.0
+    assert wait_for(lambda: queue_is_empty(api))
+
+
+def test_a_queued_batch_is_delivered(api: LocalApi, http):
+    notes = [f"batch {uuid.uuid4()}" for _ in range(3)]
+
+    answer = request(
+        http, api, [activity(ActivityNote=note) for note in notes], path="/activities/batch"
+    )
+
+    assert answer.status == 202
+    assert answer.json()["queued"] == 3
+
+    def delivered() -> bool:
+        created = {a.body.get("ActivityNote") for a in api.stack.emulator.created}
+        return set(notes) <= created
+
+    assert wait_for(delivered)
+    assert wait_for(lambda: queue_is_empty(api))
+
+
+def test_a_queued_activity_leadsquared_rejects_is_dead_lettered_with_its_reason(
+    api: LocalApi, http
+):
+    body = unique_activity(RelatedProspectId="00000000-0000-4000-8000-00000000dead")
+    sqs = api.stack.client("sqs")
+
+    answer = http.request(
+        "POST",
+        api.url + "/activities",
+        body=json.dumps(body),
+        headers={
+            "x-api-key": DEFAULT_API_KEY,
+            "Content-Type": "application/json",
+            "Prefer": "respond-async",
+        },
+    )
+    assert answer.status == 202
+
+    def dead_letter():
+        messages = sqs.receive_message(
+            QueueUrl=api.queues.dlq_url,
+            MaxNumberOfMessages=10,
+            VisibilityTimeout=0,
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        return next((m for m in messages if json.loads(m["Body"]) == body), None)
+
+    letter = wait_for(dead_letter)
+    assert letter is not None, "the rejected activity never reached the dead-letter queue"
+    assert letter["MessageAttributes"]["ErrorType"]["StringValue"] == "MXInvalidEntityException"
+    assert wait_for(lambda: queue_is_empty(api))
+
+
+def test_the_startup_lines_name_the_stand_ins_the_poller_and_the_redrive_command(api: LocalApi):
+    lines = startup_lines(api)
+
+    assert f"LeadSquared emulator at {api.stack.emulator.url}" in lines
+    assert f"moto server at {api.stack.moto_url}" in lines
+    assert any(line.startswith(f"SQS poller on {api.queues.url}: batches of 10") for line in lines)
+    redrive = next(line.strip() for line in lines if "make redrive" in line)
+    assert redrive == (
+        f"AWS_ENDPOINT_URL={api.stack.moto_url} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=testing "
+        f"AWS_SECRET_ACCESS_KEY=testing make redrive DLQ_URL={api.queues.dlq_url} "
+        f"QUEUE_ARN={api.queues.arn}"
+    )
+
+
+def test_the_redrive_command_works_on_the_servers_dead_letter_queue(api: LocalApi):
+    """The printed command, run as printed (make and all), lists this server's DLQ."""
+    if shutil.which("make") is None or not (ROOT / ".venv" / "bin" / "python").exists():
+        pytest.skip("needs make and the project's .venv")
+    redrive = next(line.strip() for line in startup_lines(api) if "make redrive" in line)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    # As printed, except that make is told not to (re)install the virtual environment.
+    command = redrive.replace(" make redrive ", " make -o .venv/.installed redrive ")
+    assert command != redrive
+
+    ran = subprocess.run(
+        ["bash", "-c", command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert ran.returncode == 0, ran.stderr
+    assert f"Dead-letter queue {api.queues.dlq_url}" in ran.stdout
+    assert "Nothing moved." in ran.stdout or "Nothing to move." in ran.stdout
 
 
 def test_a_port_in_use_fails_before_anything_starts():

@@ -196,3 +196,28 @@ def test_email_variant_posts_by_email(invoke, emulator: Emulator):
 
     assert answer == {"batchItemFailures": []}
     assert emulator.created[0].lead_id == LEAD_ID
+
+
+def test_records_without_an_event_source_do_not_fail_the_batch(invoke, emulator: Emulator, logs):
+    unreadable = sqs_record("not json", "msg-odd-unreadable")
+    readable = sqs_record(activity(ActivityNote="odd but readable"), "msg-odd-readable")
+    nameless = sqs_record(activity(ActivityNote="never posted"))
+    for record in (unreadable, readable, nameless):
+        del record["eventSource"]
+    del nameless["messageId"]
+    event = {
+        "Records": [
+            sqs_record(activity(ActivityNote="good 1"), "msg-good-1"),
+            unreadable,
+            readable,
+            nameless,
+            sqs_record(activity(ActivityNote="good 2"), "msg-good-2"),
+        ]
+    }
+
+    answer = invoke(event)
+
+    assert failed_ids(answer) == ["msg-odd-unreadable"]
+    notes = [c.body["ActivityNote"] for c in emulator.created]
+    assert notes == ["good 1", "odd but readable", "good 2"]
+    assert "SQS record without a messageId skipped" in logs.getvalue()

@@ -22,6 +22,12 @@ def sqs_record(message_id: str = "5b1e3f9a-7c2d-4e81-9a6b-0c4d2e8f1a37") -> dict
     }
 
 
+def without_event_source(message_id: str) -> dict[str, Any]:
+    record = sqs_record(message_id)
+    del record["eventSource"]
+    return record
+
+
 S3_RECORD = {
     "eventVersion": "2.1",
     "eventSource": "aws:s3",
@@ -86,6 +92,29 @@ FUNCTION_URL = {
             EventKind.SQS,
             id="sqs-batch",
         ),
+        # An SQS event source mapping sends nothing but SQS messages: an odd record among
+        # them is the SQS adapter's to skip or fail, not a reason to refuse the batch.
+        pytest.param(
+            {"Records": [sqs_record("a"), without_event_source("b")]},
+            EventKind.SQS,
+            id="sqs-and-a-record-without-eventSource",
+        ),
+        pytest.param(
+            {"Records": [without_event_source("a"), sqs_record("b")]},
+            EventKind.SQS,
+            id="a-record-without-eventSource-first",
+        ),
+        pytest.param(
+            {"Records": [sqs_record("a"), {**sqs_record("b"), "eventSource": None}]},
+            EventKind.SQS,
+            id="sqs-and-a-null-eventSource",
+        ),
+        pytest.param(
+            {"Records": [sqs_record("a"), "not a record", None, 7]},
+            EventKind.SQS,
+            id="sqs-and-records-that-are-not-objects",
+        ),
+        pytest.param({"Records": [sqs_record(), S3_RECORD]}, EventKind.SQS, id="sqs-and-s3"),
         pytest.param(API_V1, EventKind.API_V1, id="rest-api"),
         pytest.param(HTTP_API_V1_PAYLOAD, EventKind.API_V1, id="http-api-payload-1.0"),
         pytest.param(API_V2, EventKind.API_V2, id="http-api-payload-2.0"),
@@ -105,7 +134,13 @@ def test_kinds_have_stable_names() -> None:
     [
         pytest.param({"Records": [S3_RECORD]}, "aws:sqs", id="s3-event"),
         pytest.param({"Records": [SNS_RECORD]}, "aws:sqs", id="sns-records"),
-        pytest.param({"Records": [sqs_record(), S3_RECORD]}, "aws:sqs", id="sqs-mixed-with-s3"),
+        pytest.param(
+            {"Records": [without_event_source("a"), without_event_source("b")]},
+            "aws:sqs",
+            id="no-record-with-eventSource",
+        ),
+        pytest.param({"Records": [S3_RECORD, SNS_RECORD]}, "aws:sqs", id="s3-and-sns"),
+        pytest.param({"Records": ["aws:sqs", None]}, "aws:sqs", id="no-record-is-an-object"),
         pytest.param({}, "neither an SQS batch", id="empty-object"),
         pytest.param({"Records": []}, "neither an SQS batch", id="no-records"),
         pytest.param({"ActivityEvent": 201}, "ActivityEvent", id="bare-activity"),

@@ -4,15 +4,14 @@
 the policy's table (policy.py): 201 delivered, 400 invalid, 422 rejected by LeadSquared,
 429 throttled, 502 keys refused or LeadSquared down, 504 LeadSquared timed out. With
 `Prefer: respond-async`, and on `POST /activities/batch`, activities are queued instead
-(intake.py).
+(intake.py). A misconfigured function (a setting or the secret) answers 503 with
+`Retry-After`; what is wrong goes to the log only.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
-from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -28,17 +27,22 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from activity_poster.adapters.api_answers import json_response, outcome_response
 from activity_poster.adapters.api_async import enqueue_batch, enqueue_one
+from activity_poster.adapters.api_events import (
+    _is_json,
+    caller_of,
+    header,
+    malformed_answer,
+    malformed_request,
+    request_body,
+    request_id,
+    request_time,
+    wants_async,
+)
 from activity_poster.adapters.intake import Intake
 from activity_poster.container import Container, get_container
 from activity_poster.credentials import CredentialsError
 from activity_poster.deadline import Deadline
-from activity_poster.models import (
-    MAX_BODY_BYTES,
-    BodyTooLarge,
-    FieldError,
-    InvalidActivity,
-    decode_json,
-)
+from activity_poster.models import MAX_BODY_BYTES, BodyTooLarge, InvalidActivity, decode_json
 from activity_poster.observability import logger
 from activity_poster.settings import ConfigurationError
 
@@ -48,6 +52,9 @@ IDEMPOTENCY_HEADER = "idempotency-key"
 # API Gateway gives up on an integration after 29 s; answer before it does.
 API_DEADLINE_SECONDS = 27.0
 _OTHER_METHODS = ["GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+# A misconfiguration is mended by redeploying or fixing the secret (which is read again on
+# the next request), not in a second: callers come back after this many seconds.
+MISCONFIGURED_RETRY_AFTER = "30"
 
 
 class EarlyAnswer(Exception):
@@ -55,32 +62,6 @@ class EarlyAnswer(Exception):
 
     def __init__(self, response: Response[Any]) -> None:
         self.response = response
-
-
-def _is_json(content_type: str | None) -> bool:
-    if not content_type:
-        return True  # no header at all: the body is taken as JSON and validated as such
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    return media_type == "application/json" or media_type.endswith("+json")
-
-
-def wants_async(prefer: str | None) -> bool:
-    """RFC 7240: `Prefer: respond-async` (possibly among other preferences)."""
-    tokens = (part.split("=", 1)[0].strip().lower() for part in (prefer or "").split(","))
-    return "respond-async" in tokens
-
-
-def request_time(event: dict[str, Any]) -> datetime | None:
-    """When API Gateway received the request (REST: requestTimeEpoch; HTTP API and
-    function URLs: timeEpoch), in UTC."""
-    context = event.get("requestContext") or {}
-    epoch_ms = context.get("requestTimeEpoch") or context.get("timeEpoch")
-    if not isinstance(epoch_ms, int) or isinstance(epoch_ms, bool):
-        return None
-    try:
-        return datetime.fromtimestamp(epoch_ms / 1000, UTC)
-    except (OverflowError, ValueError, OSError):
-        return None
 
 
 def _intake(container: Container) -> Intake:
@@ -96,9 +77,8 @@ def _build(
 
     def json_body() -> Any:
         """The decoded JSON body; raises EarlyAnswer for a wrong content type or invalid JSON."""
-        event = app.current_event
-        logger.set_correlation_id(event.raw_event.get("requestContext", {}).get("requestId"))
-        if not _is_json(event.headers.get("content-type")):
+        event = app.current_event.raw_event
+        if not _is_json(header(event, "content-type")):
             raise EarlyAnswer(
                 json_response(
                     HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
@@ -106,13 +86,7 @@ def _build(
                 )
             )
         try:
-            try:
-                body = event.decoded_body
-            except (ValueError, UnicodeError):
-                raise InvalidActivity(
-                    [FieldError("(body)", "is not base64-encoded UTF-8 text")]
-                ) from None
-            return decode_json(body)
+            return decode_json(request_body(event))
         except BodyTooLarge:
             message = f"the body is larger than {MAX_BODY_BYTES} bytes"
             raise EarlyAnswer(
@@ -124,10 +98,10 @@ def _build(
     @app.post(ACTIVITIES_PATH)
     def post_activity() -> Response[Any]:
         data = json_body()
-        headers = app.current_event.headers
-        key_hint = headers.get(IDEMPOTENCY_HEADER)
+        event = app.current_event.raw_event
+        key_hint = header(event, IDEMPOTENCY_HEADER)
         service = container().service
-        if wants_async(headers.get("prefer")):
+        if wants_async(header(event, "prefer")):
             return enqueue_one(_intake(container()), service, data, key_hint)
         deadline = Deadline.from_context(app.lambda_context, cap_seconds=API_DEADLINE_SECONDS)
         service.begin_invocation(app.lambda_context)
@@ -136,7 +110,8 @@ def _build(
             key_hint=key_hint,
             deadline=deadline,
             interactive=True,
-            sent_at=request_time(app.current_event.raw_event),
+            sent_at=request_time(event),
+            caller=caller_of(event),
         )
         return outcome_response(outcome)
 
@@ -166,9 +141,15 @@ def _build(
 
     @app.exception_handler([ConfigurationError, CredentialsError])  # type: ignore[untyped-decorator]
     def misconfigured(error: Exception) -> Response[Any]:
-        logger.error("configuration error", extra={"error": str(error)})
+        # Settings and secret names are the operator's business, not the caller's.
+        logger.error(f"configuration error: {error}", extra={"error_type": type(error).__name__})
         return json_response(
-            HTTPStatus.INTERNAL_SERVER_ERROR, {"message": f"configuration error: {error}"}
+            HTTPStatus.SERVICE_UNAVAILABLE,
+            {
+                "message": "the service is misconfigured; retry later",
+                "requestId": request_id(app.current_event.raw_event),
+            },
+            headers={"Retry-After": MISCONFIGURED_RETRY_AFTER},
         )
 
     @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
@@ -190,10 +171,11 @@ class ApiAdapter:
         }
 
     def handle(self, kind: str, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        logger.set_correlation_id(request_id(event))
         problem = malformed_request(event)
         if problem is not None:
             logger.warning("malformed request event", extra={"problem": problem})
-            return _malformed_answer(problem)
+            return malformed_answer(problem)
         try:
             return self._resolvers[kind].resolve(event, context)
         except (ConfigurationError, CredentialsError):
@@ -202,40 +184,7 @@ class ApiAdapter:
             # A request event that API Gateway would never send (missing or mistyped parts)
             # still gets an answer rather than an invocation error.
             logger.exception("malformed request event")
-            return _malformed_answer("unreadable")
-
-
-def malformed_request(event: dict[str, Any]) -> str | None:
-    """What makes an event one API Gateway would never send, or None if it looks sound."""
-    headers = event.get("headers")
-    if headers is not None and not (
-        isinstance(headers, dict)
-        and all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items())
-    ):
-        return "headers must map names to strings"
-    multi = event.get("multiValueHeaders")
-    if multi is not None and not (
-        isinstance(multi, dict)
-        and all(
-            isinstance(k, str) and isinstance(v, list) and all(isinstance(i, str) for i in v)
-            for k, v in multi.items()
-        )
-    ):
-        return "multiValueHeaders must map names to lists of strings"
-    if event.get("body") is not None and not isinstance(event.get("body"), str):
-        return "body must be a string"
-    if not isinstance(event.get("isBase64Encoded", False), bool | None):
-        return "isBase64Encoded must be a boolean"
-    return None
-
-
-def _malformed_answer(problem: str) -> dict[str, Any]:
-    return {
-        "statusCode": HTTPStatus.BAD_REQUEST.value,
-        "headers": {"Content-Type": "application/json"},
-        "body": json.dumps({"message": "malformed request event", "problem": problem}),
-        "isBase64Encoded": False,
-    }
+            return malformed_answer("unreadable")
 
 
 @functools.cache

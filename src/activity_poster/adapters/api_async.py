@@ -77,11 +77,11 @@ def enqueue_batch(intake: Intake, data: Any) -> Response[Any]:
     if valid:
         queued = intake.enqueue([(item, activity, None) for _, item, activity in valid])
         for (index, _, _), outcome in zip(valid, queued, strict=True):
-            if outcome.message_id:
-                results[index] = {"index": index, "status": "queued", "messageId": outcome.message_id}
-            else:
-                status = "too_large" if outcome.too_large else "failed"
-                results[index] = {"index": index, "status": status, "error": outcome.error}
-    counts = {status: sum(r["status"] == status for r in results) for status in ITEM_STATUSES}
+            result: dict[str, Any] = {"status": "queued", "messageId": outcome.message_id}
+            if not outcome.message_id:
+                failure = "too_large" if outcome.too_large else "failed"
+                result = {"status": failure, "error": outcome.error}
+            results[index] = {"index": index, **result}
+    counts = {name: sum(r["status"] == name for r in results) for name in ITEM_STATUSES}
     status = next(code for name, code in _BATCH_STATUS.items() if counts[name])
     return json_response(status, {**counts, "results": results})

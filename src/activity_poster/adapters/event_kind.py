@@ -22,12 +22,13 @@ def event_kind(event: Any) -> EventKind:
         raise UnsupportedEvent(f"expected an event object, got {type(event).__name__}")
     records = event.get("Records")
     if isinstance(records, list) and records:
-        # A malformed record (not an object) must not take the good ones down with it; the
-        # SQS adapter reports on each record it can identify.
-        sources = {r.get("eventSource") for r in records if isinstance(r, dict)}
-        if sources == {"aws:sqs"}:
+        # Only an SQS event source mapping sends a record from aws:sqs, and it sends nothing
+        # else: one such record makes the event an SQS batch. An odd record in it (not an
+        # object, without eventSource or with another) must not take the good ones down with
+        # it: the SQS adapter skips a record without a messageId and fails one it cannot read.
+        if any(isinstance(r, dict) and r.get("eventSource") == "aws:sqs" for r in records):
             return EventKind.SQS
-        raise UnsupportedEvent("Records are not all SQS messages (eventSource aws:sqs)")
+        raise UnsupportedEvent("Records hold no SQS message (no record has eventSource aws:sqs)")
     context = event.get("requestContext")
     if isinstance(context, dict):
         if event.get("version") == "2.0" and isinstance(context.get("http"), dict):
