@@ -1,4 +1,4 @@
-# Targets: local, test, lint, build, invoke, deploy, clean. Each sets up what it needs.
+# Targets: see `make help` (every target is listed there). Each sets up what it needs.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -19,28 +19,37 @@ EVENT ?= events/sqs-batch-valid.json
 
 .PHONY: help
 help:
-	@echo "make local   run the function on every file in events/ against the local emulator and moto"
-	@echo "make test    run the test suite"
-	@echo "make lint    ruff, mypy, cfn-lint and sam validate"
-	@echo "make build   sam build, with compiled bytecode"
-	@echo "make invoke  sam local invoke -e \$$EVENT (needs Docker)"
-	@echo "make deploy  sam deploy --guided"
-	@echo "make serve   a local HTTP API on :3000 for the same handler (no Docker)"
-	@echo "make redrive list the DLQ by failure reason, then move it back (STACK=name)"
-	@echo "make bench   throughput, cold start, CPU and memory against the emulator"
+	@echo "make venv       create .venv with the development requirements (the other targets do it too)"
+	@echo "make test       run the test suite"
+	@echo "make lint       ruff, mypy, cfn-lint, sam validate and checkov"
+	@echo "make local      run the function on every file in events/ against the local emulator and moto"
+	@echo "make serve      a local HTTP API on :3000 for the same handler, with an SQS poller (no Docker)"
+	@echo "make stand-ins  the emulator and moto as events/env.json names them, for make invoke"
+	@echo "make bench      throughput, cold start, CPU and memory against the emulator"
+	@echo "make redrive    list the DLQ by failure reason, then move it back:"
+	@echo "                  STACK=name, or DLQ_URL=url QUEUE_ARN=arn; REGION=...;"
+	@echo "                  REDRIVE_ARGS='--reason NotTried', '--delete --reason InvalidActivity', --yes"
+	@echo "make build      sam build, with compiled bytecode"
+	@echo "make invoke     sam local invoke -e \$$EVENT (needs Docker and make stand-ins)"
+	@echo "make deploy     sam deploy --guided"
+	@echo "make clean      remove build output and tool caches (.aws-sam, .pytest_cache, ...)"
+	@echo "make help       this list"
 
 $(VENV)/.installed: requirements-dev.txt src/requirements.txt
+	@echo "installing the development requirements into $(VENV) (about 1 minute, once; again when a requirements file changes)"
 	@test -x "$(PY)" || "$(PYTHON)" -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
 $(SAM_VENV)/.installed:
+	@echo "installing SAM CLI into $(SAM_VENV) (about 2 minutes, once)"
 	@test -x "$(SAM_VENV)/bin/python" || "$(PYTHON)" -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install -q --disable-pip-version-check aws-sam-cli
 	@touch $@
 
 $(CHECKOV_VENV)/.installed:
+	@echo "installing checkov into $(CHECKOV_VENV) (about 2 minutes, once)"
 	@test -x "$(CHECKOV_VENV)/bin/python" || "$(PYTHON)" -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install -q --disable-pip-version-check checkov
 	@touch $@
@@ -56,9 +65,15 @@ local: $(VENV)/.installed
 serve: $(VENV)/.installed
 	$(RUN) -m localrun.serve --port 3000 $(or $(SERVE_ARGS),--no-api-key)
 
+.PHONY: stand-ins
+stand-ins: $(VENV)/.installed
+	$(RUN) -m localrun.standins $(STANDINS_ARGS)
+
 .PHONY: redrive
 redrive: $(VENV)/.installed
-	$(RUN) -m operations.redrive $(if $(STACK),--stack $(STACK),) $(REDRIVE_ARGS)
+	@$(RUN) -m operations.redrive $(if $(STACK),--stack '$(STACK)') \
+		$(if $(DLQ_URL),--dlq-url '$(DLQ_URL)') $(if $(QUEUE_ARN),--queue-arn '$(QUEUE_ARN)') \
+		$(if $(REGION),--region '$(REGION)') $(REDRIVE_ARGS)
 
 .PHONY: bench
 bench: $(VENV)/.installed

@@ -1,4 +1,6 @@
-"""`python -m bench`: every measurement in one run, one table on stdout and in results.md."""
+"""`python -m bench`: every measurement in one run, one table on stdout and in
+bench/results.local.md (ignored by git). bench/results.md is the run README.md quotes: it
+changes only when someone copies a new run there on purpose."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from bench.standins import emulator_process
 from leadsquared_emulator import EmulatorConfig
 from localrun.stack import local_stack
 
-RESULTS = Path(__file__).resolve().parent / "results.md"
+# Where each run writes its table; not results.md, which holds the quoted run.
+RESULTS = Path(__file__).resolve().parent / "results.local.md"
 
 
 class _Progress:
@@ -78,7 +81,12 @@ def main() -> int:
     print()
     print("\n".join(footer))
     RESULTS.write_text(report.markdown(header, rows, notes, footer), encoding="utf-8")
+    print(f"\nWritten to {_shown(RESULTS)} (not tracked; bench/results.md is the quoted run).")
     return 0
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
 
 
 if __name__ == "__main__":

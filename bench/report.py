@@ -1,4 +1,5 @@
-"""The one table, as aligned text for the terminal and as Markdown for bench/results.md."""
+"""The one table, as aligned text for the terminal and as Markdown for
+bench/results.local.md (each run's; bench/results.md keeps the quoted run)."""
 
 from __future__ import annotations
 

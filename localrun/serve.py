@@ -9,6 +9,12 @@ queue and the idempotency table on moto, gives the function the environment the 
 gives it, and turns each HTTP request into a REST API proxy event for the real
 `lambda_handler`. One invocation runs at a time, as in a single Lambda container.
 
+It also plays the template's SQS event source: a background thread polls the activity queue
+(`localrun.poller`, the poller the soak test uses) and invokes the same handler on each batch,
+so activities queued with `Prefer: respond-async` or `POST /activities/batch` are posted to
+the emulator, retried or dead-lettered as in the deployed stack. `make redrive` works on its
+dead-letter queue: the startup lines print the command.
+
 Like the deployed API, a request without the configured `x-api-key` header is answered 403
 by the gateway itself, before the function sees it.
 
@@ -45,7 +51,9 @@ from typing import Any, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from activity_poster.settings import is_loopback
+from localrun import standins
 from localrun.context import LocalLambdaContext
+from localrun.poller import PollResult, SqsPoller
 from localrun.stack import LocalStack, Queues, local_stack
 
 DEFAULT_PORT = 3000
@@ -53,6 +61,13 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_API_KEY = "local-api-key"
 STAGE = "local"
 QUEUE_NAME = "leadsquared-activities"
+# The template's defaults for the queue and its event source mapping: FunctionTimeout 30 s,
+# the queue's visibility timeout 6 x 30 + 30 s, MaxReceiveCount 5, BatchSize 10.
+FUNCTION_TIMEOUT_SECONDS = 30.0
+QUEUE_VISIBILITY_TIMEOUT = 210
+MAX_RECEIVE_COUNT = 5
+BATCH_SIZE = 10
+POLL_IDLE_SECONDS = 0.2
 IDEMPOTENCY_TABLE = "leadsquared-activity-idempotency"
 # API Gateway's integration timeout, and its payload limit.
 INTEGRATION_TIMEOUT_SECONDS = 29.0
@@ -514,6 +529,68 @@ class LocalApi:
     stack: LocalStack
     queues: Queues
     idempotency_table: str
+    consumer: QueueConsumer | None = None
+
+
+class QueueConsumer:
+    """The event source mapping of the deployed stack, in a thread: polls the activity queue
+    and invokes the function on each batch, deleting what it did not report failed.
+
+    Each poll holds `lock`, the gateway's invocation lock, so an SQS batch and an API request
+    never run the function at the same time (one container). A poll that finds nothing
+    releases it and waits `idle_seconds`.
+    """
+
+    def __init__(
+        self,
+        poller: SqsPoller,
+        lock: threading.Lock,
+        *,
+        idle_seconds: float = POLL_IDLE_SECONDS,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.poller = poller
+        self._lock = lock
+        self._idle_seconds = idle_seconds
+        self._log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="local-sqs-poller", daemon=True)
+
+    def start(self) -> QueueConsumer:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = INTEGRATION_TIMEOUT_SECONDS + 1) -> None:
+        """Stop polling; a batch being processed is finished first (up to `timeout`)."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with self._lock:
+                    result = self.poller.poll_once()
+            except Exception as error:  # moto going away, a refused call: say so, go on
+                self._log(f"SQS poll failed: {type(error).__name__}: {error}")
+                self._stop.wait(1.0)
+                continue
+            if result.invoked:
+                self._log(batch_line(result))
+            else:
+                self._stop.wait(self._idle_seconds)
+
+
+def batch_line(result: PollResult) -> str:
+    """The log line of one SQS batch, beside the request log's: what left the queue
+    (delivered, or dead-lettered by the function), what stays for a retry."""
+    ms = result.seconds * 1000
+    line = f"SQS batch of {result.received}: {result.deleted} deleted, {result.failed} left"
+    if result.error is not None:
+        return f"{line} (invocation failed: {result.error}) {ms:.0f} ms"
+    if result.timed_out:
+        return f"{line} (the invocation ran over its timeout) {ms:.0f} ms"
+    return f"{line} for a retry {ms:.0f} ms"
 
 
 @contextmanager
@@ -537,9 +614,14 @@ def _base_url(host: str, port: int) -> str:
 
 @contextmanager
 def local_api(
-    port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, api_key: str | None = DEFAULT_API_KEY
+    port: int = DEFAULT_PORT,
+    host: str = DEFAULT_HOST,
+    api_key: str | None = DEFAULT_API_KEY,
+    *,
+    poll_queue: bool = True,
 ) -> Iterator[LocalApi]:
-    """Serve the function on `host:port` (0: any free port) from a background thread.
+    """Serve the function on `host:port` (0: any free port) from a background thread, and,
+    with `poll_queue`, deliver the activity queue's messages from another (QueueConsumer).
 
     `api_key` None admits every request. The function's environment is set in os.environ
     while serving and put back afterwards.
@@ -551,13 +633,18 @@ def local_api(
         raise ListenError(f"cannot listen on {host}:{port}: {error}") from error
     try:
         with local_stack() as stack:
-            queues = stack.create_queues(QUEUE_NAME)
+            queues = stack.create_queues(
+                QUEUE_NAME,
+                max_receive_count=MAX_RECEIVE_COUNT,
+                visibility_timeout=QUEUE_VISIBILITY_TIMEOUT,
+            )
             table = stack.create_idempotency_table(IDEMPOTENCY_TABLE)
             env = {
                 **stack.function_env(),
                 "ACTIVITY_QUEUE_URL": queues.url,
                 "DEAD_LETTER_QUEUE_URL": queues.dlq_url,
                 "IDEMPOTENCY_TABLE_NAME": table,
+                "MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
             }
             with _environment(env):
                 from activity_poster.container import get_container
@@ -570,6 +657,17 @@ def local_api(
                     daemon=True,
                 )
                 thread.start()
+                consumer = None
+                if poll_queue:
+                    poller = SqsPoller(
+                        stack.client("sqs"),
+                        queues.url,
+                        queues.arn,
+                        _invoke_function,
+                        batch_size=BATCH_SIZE,
+                        timeout_seconds=FUNCTION_TIMEOUT_SECONDS,
+                    )
+                    consumer = QueueConsumer(poller, gateway.invocation_lock).start()
                 try:
                     yield LocalApi(
                         url=_base_url(host, int(server.server_address[1])),
@@ -577,10 +675,13 @@ def local_api(
                         stack=stack,
                         queues=queues,
                         idempotency_table=table,
+                        consumer=consumer,
                     )
                 finally:
                     server.shutdown()
                     thread.join()
+                    if consumer is not None:
+                        consumer.stop()
                     # Let an invocation in progress finish before its stand-ins go away.
                     if gateway.invocation_lock.acquire(timeout=INTEGRATION_TIMEOUT_SECONDS):
                         gateway.invocation_lock.release()
@@ -608,24 +709,44 @@ def _invoke_function(event: dict[str, Any], context: Any) -> Any:
 # -- command line -------------------------------------------------------------------------
 
 
+def redrive_command(api: LocalApi) -> str:
+    """`make redrive` for this server's dead-letter queue, with the environment it needs."""
+    return standins.redrive_command(api.stack.moto_url, api.queues.dlq_url, api.queues.arn)
+
+
 def startup_lines(api: LocalApi) -> list[str]:
     key = f"x-api-key: {api.api_key}" if api.api_key is not None else "no API key required"
     key_option = f" -H {shlex.quote('x-api-key: ' + api.api_key)}" if api.api_key else ""
     endpoint = f"{api.url}/activities"
     body = shlex.quote(json.dumps(EXAMPLE_ACTIVITY))
+    if api.consumer is not None:
+        poller = api.consumer.poller
+        delivery = (
+            f"SQS poller on {api.queues.url}: batches of {poller.batch_size}, "
+            f"{poller.timeout_seconds:.0f} s timeout, as the deployed event source: queued "
+            "activities are posted to the emulator, retried, or dead-lettered"
+        )
+    else:
+        delivery = f"SQS queue {api.queues.url} (not polled: queued activities stay there)"
     return [
         f"API on {api.url} ({key})",
         f"LeadSquared emulator at {api.stack.emulator.url}",
         f"moto server at {api.stack.moto_url}",
-        f"SQS queue {api.queues.url}",
-        f"dead-letter queue {api.queues.dlq_url}",
+        delivery,
+        f"dead-letter queue {api.queues.dlq_url} (MaxReceiveCount {MAX_RECEIVE_COUNT})",
         f"idempotency table {api.idempotency_table}",
         "Post an activity:",
         f"  curl -X POST {endpoint}{key_option} -H 'Content-Type: application/json' -d {body}",
+        "Queue it instead (202 now; the SQS poller posts it):",
+        f"  curl -X POST {endpoint}{key_option} -H 'Prefer: respond-async' "
+        f"-H 'Content-Type: application/json' -d {body}",
         "Post the body of a whole API Gateway event file (its own Content-Type is used, not the "
         "form type curl -d sends):",
         f"  curl -X POST {endpoint}{key_option} -d @events/api-v1-post.json",
-        "Requests are logged to stderr, the function's log lines to stdout. Ctrl-C stops.",
+        "List and redrive the dead-letter queue, from another terminal while this runs:",
+        f"  {redrive_command(api)}",
+        "Requests and SQS batches are logged to stderr, the function's log lines to stdout. "
+        "Ctrl-C stops.",
     ]
 
 

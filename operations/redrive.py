@@ -1,12 +1,18 @@
 """Move dead-lettered activity messages back to the activity queue, after a look at why.
 
-    python -m operations.redrive --dlq-url URL --queue-arn ARN [--rate N] [--yes] [--manual]
-    python -m operations.redrive --stack NAME [...]
+    python -m operations.redrive --stack NAME [--reason REASON ...] [--delete] [--yes]
+    python -m operations.redrive --dlq-url URL --queue-arn ARN [--rate N] [--manual] [...]
 
-Always lists the dead-letter queue first, grouped by failure reason, without removing anything.
-Once confirmed (a `y` at the prompt, or --yes), it moves the messages back at a rate the
-LeadSquared plan allows: with an SQS message move task, or, with --manual or where message move
-tasks are not available, by receiving, sending and deleting them itself.
+Always lists the dead-letter queue first, grouped by failure reason (the message attribute
+ErrorType, or "none" for messages SQS moved itself after maxReceiveCount), with whether moving
+each group back can succeed, without removing anything. Once confirmed (a `y` at the prompt,
+or --yes), it moves the messages back at a rate the LeadSquared plan allows: all of them with
+an SQS message move task, or, with --manual or where message move tasks are not available, by
+receiving, sending and deleting them itself. --reason moves only the groups named (several
+allowed); --delete --reason deletes those groups instead, for good.
+
+The region is --region, else the queue ARN's, else AWS_REGION, else the AWS configuration's
+(AWS_DEFAULT_REGION, the profile). Every error is one line on stderr that says what to do.
 """
 
 from __future__ import annotations
@@ -14,18 +20,28 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -40,7 +56,16 @@ if TYPE_CHECKING:
 REASON_ATTRIBUTES = frozenset(
     {"ErrorType", "ErrorMessage", "OriginalMessageId", "ReceiveCount", "FailedAt", "SourceQueue"}
 )
-NO_REASON = "no reason recorded (moved by SQS after maxReceiveCount)"
+# The group of messages SQS moved itself after maxReceiveCount: they carry no ErrorType.
+NO_REASON = "none"
+# ErrorTypes the function records (activity_poster.policy): its own validation refused the
+# activity, or it was never tried for lack of time. LeadSquared's rejections are MX...Exception.
+INVALID_ACTIVITY = "InvalidActivity"
+NOT_TRIED = "NotTried"
+KEY_REUSED = "IdempotencyKeyReused"
+CAN_SUCCEED = "can succeed"
+FAILS_AGAIN = "fails again unless the cause was fixed"
+NO_REGION = "no AWS region: set AWS_REGION or pass --region (make redrive ... REGION=eu-west-1)"
 DEFAULT_PLAN_LIMIT = "25/5s"
 MAX_RATE = 500  # SQS's ceiling for MaxNumberOfMessagesPerSecond
 SCAN_CAP = 10_000  # messages listed at most when --limit is not given
@@ -59,7 +84,7 @@ UNSUPPORTED_CODES = frozenset(
     }
 )
 _PLAN_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*s?\s*$")
-_SAMPLE_WIDTH = 60
+_SAMPLE_WIDTH = 48
 
 
 # -- pure parts ------------------------------------------------------------------------------
@@ -89,17 +114,43 @@ def reason_of(message: MessageTypeDef) -> str:
     return _string_attribute(message, "ErrorType") or NO_REASON
 
 
+def can_succeed(reason: str) -> bool:
+    """Whether messages of this group can go through when moved back as they are.
+
+    Messages SQS moved itself (retries ran out) and messages never tried for lack of time
+    can; a refusal, ours or LeadSquared's, is made again unless its cause was fixed.
+    """
+    return reason in (NO_REASON, NOT_TRIED)
+
+
+def verdict(reason: str) -> str:
+    """The listing's "if moved back" column."""
+    return CAN_SUCCEED if can_succeed(reason) else FAILS_AGAIN
+
+
 def hint_for(reason: str) -> str:
     """What moving a message with this failure reason back to the queue will do."""
     if reason == NO_REASON:
         return (
-            "retries ran out (LeadSquared throttling or unavailable, keys refused, or the "
-            "function failing): these should go through once that is over"
+            "no reason recorded: SQS moved these itself after maxReceiveCount receives "
+            "(LeadSquared throttling or unavailable, keys refused, a misconfiguration, or the "
+            "function failing); they can succeed once that is over or fixed"
         )
-    if reason == "InvalidActivity":
+    if reason == NOT_TRIED:
+        return (
+            "never tried: the invocation had too little time left for a call, several times; "
+            "they can succeed as they are (if there are many, raise FunctionTimeout or lower "
+            "BatchSize first)"
+        )
+    if reason == INVALID_ACTIVITY:
         return (
             "invalid input: the body is moved unchanged, so it fails again unless the "
             "function's validation changed; otherwise fix the producer and send a corrected one"
+        )
+    if reason == KEY_REUSED:
+        return (
+            "the idempotency key was used before for a different activity: fails again, as the "
+            "key is moved with the message; have the producer send it with a key of its own"
         )
     if reason.startswith("MX"):
         return (
@@ -136,6 +187,10 @@ class ReasonGroup:
     oldest_is_failure: bool
     hint: str
 
+    @property
+    def verdict(self) -> str:
+        return verdict(self.reason)
+
 
 def group_by_reason(messages: Iterable[MessageTypeDef]) -> list[ReasonGroup]:
     """Group dead letters by ErrorType, largest group first."""
@@ -166,9 +221,15 @@ def _shorten(text: str, width: int) -> str:
 
 
 def format_report(
-    groups: Sequence[ReasonGroup], *, dlq_url: str, approximate_total: int | None, capped: bool
+    groups: Sequence[ReasonGroup],
+    *,
+    dlq_url: str,
+    approximate_total: int | None,
+    capped: bool,
+    how_to_choose: bool = True,
 ) -> str:
-    """The dry run's printout: a table of groups, then one hint per group."""
+    """The dry run's printout: a table of groups (count, reason, whether moving it back can
+    succeed, oldest, sample error), then one hint per group, then how to pick groups."""
     listed = sum(g.count for g in groups)
     about = "" if approximate_total is None else f" (SQS counts about {approximate_total})"
     lines = [f"Dead-letter queue {dlq_url}", f"{listed} messages listed{about}; none removed."]
@@ -181,14 +242,14 @@ def format_report(
         )
     if not groups:
         return "\n".join(lines)
-    rows = [["count", "reason", "oldest (UTC)", "sample error message"]]
+    rows = [["count", "reason", "if moved back", "oldest (UTC)", "sample error message"]]
     for g in groups:
         when = "-"
         if g.oldest:
             when = f"{g.oldest:%Y-%m-%d %H:%M:%S} {'failed' if g.oldest_is_failure else 'sent'}"
         sample = _shorten(g.sample_error, _SAMPLE_WIDTH) or "-"
-        rows.append([str(g.count), g.reason, when, sample])
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        rows.append([str(g.count), g.reason, g.verdict, when, sample])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     rows.insert(1, ["-" * w for w in widths])
     lines.append("")
     for row in rows:
@@ -202,6 +263,12 @@ def format_report(
                 f"{g.reason}: {g.hint}", 100, initial_indent="  - ", subsequent_indent="    "
             )
         )
+    if how_to_choose:
+        lines += [
+            "",
+            "Only some groups: --reason REASON, as the table names it (several allowed).",
+            "Delete a group instead: --delete --reason REASON (asks first).",
+        ]
     return "\n".join(lines)
 
 
@@ -282,6 +349,89 @@ def error_text(error: BaseException) -> str:
     return _shorten(str(error), 200) or type(error).__name__
 
 
+_NO_QUEUE_CODES = frozenset(
+    {"AWS.SimpleQueueService.NonExistentQueue", "NonExistentQueue", "QueueDoesNotExist"}
+)
+_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "AuthorizationError"})
+_BAD_CREDENTIALS_CODES = frozenset(
+    {
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "SignatureDoesNotMatch",
+        "InvalidSignatureException",
+        "RequestExpired",
+    }
+)
+
+
+def explain(error: BaseException, *, region: str | None = None, stack: str | None = None) -> str:
+    """One line: what went wrong, and what to do about it."""
+    where = f" ({region})" if region else ""
+    if isinstance(error, NoRegionError):
+        return NO_REGION
+    if isinstance(error, NoCredentialsError | PartialCredentialsError):
+        return (
+            "no AWS credentials: set AWS_PROFILE (after `aws sso login` or `aws configure`), "
+            "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        )
+    if isinstance(error, ProfileNotFound):
+        return f"{error}: set AWS_PROFILE to a profile `aws configure list-profiles` shows"
+    if isinstance(error, EndpointConnectionError):
+        return (
+            f"cannot reach {error.kwargs.get('endpoint_url', 'AWS')}: check the network and "
+            f"the region{where}; for local stand-ins, AWS_ENDPOINT_URL"
+        )
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        code = str(details.get("Code", ""))
+        message = str(details.get("Message", ""))
+        if error.operation_name == "DescribeStacks" and "does not exist" in message:
+            named = f"no stack {stack}" if stack else "no such stack"
+            return (
+                f"{named} in this region{where}: check STACK (the stack name `sam deploy` "
+                "used) and the region (AWS_REGION or --region)"
+            )
+        if code in _NO_QUEUE_CODES:
+            return (
+                f"{error_text(error)}: no such queue{where}; check --dlq-url and --queue-arn "
+                "(or the stack's outputs) and the region"
+            )
+        if code in _DENIED_CODES:
+            return (
+                f"{error_text(error)}: these credentials may not do this; the permissions the "
+                "command needs are listed in README.md, Redriving the dead-letter queue"
+            )
+        if code in _BAD_CREDENTIALS_CODES:
+            return (
+                f"{error_text(error)}: the AWS credentials are expired or not valid here; "
+                "renew them (`aws sso login`, or new keys) and run again"
+            )
+    return error_text(error)
+
+
+def resolve_region(
+    explicit: str | None,
+    queue_arn: str | None = None,
+    environ: Mapping[str, str] = os.environ,
+) -> str | None:
+    """--region, else the queue ARN's region, else AWS_REGION, else boto3's configuration
+    (AWS_DEFAULT_REGION, the profile's region); None when nothing names one."""
+    if explicit:
+        return explicit
+    if queue_arn:
+        try:
+            region = _sqs_arn_parts(queue_arn)[0]
+        except ValueError:
+            region = ""
+        if region:
+            return region
+    if environ.get("AWS_REGION"):
+        return environ["AWS_REGION"]
+    return boto3.session.Session().region_name or None
+
+
 @dataclass(frozen=True, slots=True)
 class Targets:
     dlq_url: str
@@ -294,7 +444,10 @@ def targets_from_outputs(outputs: Iterable[Mapping[str, Any]]) -> Targets:
     values = {str(o.get("OutputKey")): str(o.get("OutputValue", "")) for o in outputs}
     missing = [name for name in STACK_OUTPUTS if not values.get(name)]
     if missing:
-        raise ValueError(f"the stack has no output {', '.join(missing)}")
+        raise ValueError(
+            f"the stack has no output {', '.join(missing)}: name a stack deployed from this "
+            "project's template.yaml, or pass --dlq-url and --queue-arn"
+        )
     return Targets(
         dlq_url=values["DeadLetterQueueUrl"],
         dlq_arn=values["DeadLetterQueueArn"],
@@ -471,10 +624,73 @@ def move_manually(
                 finished = time.monotonic()
                 progress(moved)
     except (ClientError, BotoCoreError) as error:
-        return Moved(moved, finished - started, error_text(error))
+        return Moved(moved, finished - started, explain(error))
     except KeyboardInterrupt:
         return Moved(moved, finished - started, "interrupted")
     return Moved(moved, finished - started)
+
+
+def move_to(sqs: SQSClient, dlq_url: str, queue_url: str) -> Callable[[MessageTypeDef], None]:
+    """An action for `by_reason`: send the message to the queue, then delete it from the DLQ."""
+
+    def move(message: MessageTypeDef) -> None:
+        sqs.send_message(**forward_request(message, queue_url))
+        sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=message["ReceiptHandle"])
+
+    return move
+
+
+def delete_from(sqs: SQSClient, dlq_url: str) -> Callable[[MessageTypeDef], None]:
+    """An action for `by_reason`: delete the message from the DLQ, for good."""
+
+    def delete(message: MessageTypeDef) -> None:
+        sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=message["ReceiptHandle"])
+
+    return delete
+
+
+def by_reason(
+    sqs: SQSClient,
+    dlq_url: str,
+    reasons: AbstractSet[str],
+    action: Callable[[MessageTypeDef], None],
+    *,
+    pacer: Pacer | None = None,
+    limit: int | None = None,
+    progress: Callable[[int], None] = lambda _: None,
+) -> Moved:
+    """Apply `action` (move_to, delete_from) to the DLQ's messages whose reason is in
+    `reasons`, one per pacer tick, at most `limit` of them; leave the others where they are.
+
+    The others stay hidden while the run goes on, so each is passed over once, and are made
+    visible again at the end, whatever happens. Stops at the first error. On a FIFO queue a
+    message waiting behind one of another reason in its message group is not reached.
+    """
+    started = finished = time.monotonic()
+    done = 0
+    passed_over: dict[str, str] = {}  # message id -> receipt handle
+    try:
+        while limit is None or done < limit:
+            messages = _receive(sqs, dlq_url, 10, MOVE_VISIBILITY)
+            if not messages:
+                break
+            for message in messages:
+                if reason_of(message) not in reasons or (limit is not None and done >= limit):
+                    passed_over[message["MessageId"]] = message["ReceiptHandle"]
+                    continue
+                if pacer is not None:
+                    pacer.wait()
+                action(message)
+                done += 1
+                finished = time.monotonic()
+                progress(done)
+    except (ClientError, BotoCoreError) as error:
+        return Moved(done, finished - started, explain(error))
+    except KeyboardInterrupt:
+        return Moved(done, finished - started, "interrupted")
+    finally:
+        release(sqs, dlq_url, list(passed_over.values()))
+    return Moved(done, finished - started)
 
 
 def running_task(sqs: SQSClient, dlq_arn: str) -> str | None:
@@ -489,8 +705,15 @@ def running_task(sqs: SQSClient, dlq_arn: str) -> str | None:
 # -- command line ----------------------------------------------------------------------------
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error on one line that says what to do (no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (python -m operations.redrive --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m operations.redrive",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -499,6 +722,18 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--stack", metavar="NAME", help="read the queues from this stack's outputs")
     where.add_argument("--dlq-url", metavar="URL", help="the dead-letter queue's URL")
     where.add_argument("--queue-arn", metavar="ARN", help="the ARN of the queue to move to")
+    parser.add_argument(
+        "--reason",
+        action="append",
+        metavar="REASON",
+        help="only the group with this reason, as the listing names it (an ErrorType, or "
+        f"{NO_REASON!r}); repeat for several. Moves with receive / send / delete",
+    )
+    parser.add_argument(
+        "--delete",
+        action="store_true",
+        help="delete the groups --reason names instead of moving them back (asks first)",
+    )
     parser.add_argument(
         "--plan-limit",
         default=DEFAULT_PLAN_LIMIT,
@@ -509,7 +744,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--rate", type=int, metavar="N", help=f"messages per second, 1 to {MAX_RATE}"
     )
-    parser.add_argument("--yes", action="store_true", help="move without asking")
+    parser.add_argument("--yes", action="store_true", help="move (or delete) without asking")
     parser.add_argument(
         "--manual",
         action="store_true",
@@ -519,23 +754,54 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit",
         type=int,
         metavar="N",
-        help=f"list at most N messages (default {SCAN_CAP}); with --manual, move at most N",
+        help=f"list at most N messages (default {SCAN_CAP}); with --manual or --reason, "
+        "move (or delete) at most N",
     )
-    parser.add_argument("--region", help="AWS region (default: the usual AWS configuration)")
+    parser.add_argument(
+        "--region",
+        help="AWS region (default: the queue ARN's, else AWS_REGION, else the AWS configuration)",
+    )
     return parser
 
 
-def _targets(args: argparse.Namespace, sqs: SQSClient, parser: argparse.ArgumentParser) -> Targets:
-    if args.stack:
-        if args.dlq_url or args.queue_arn:
-            parser.error("give either --stack or --dlq-url and --queue-arn, not both")
-        cloudformation: Any = boto3.client(
-            "cloudformation", region_name=args.region, config=_config()
+def _check_arguments(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Usage errors before anything is called; returns the rate."""
+    if args.stack and (args.dlq_url or args.queue_arn):
+        parser.error("give either --stack or --dlq-url and --queue-arn, not both")
+    if not args.stack and not (args.dlq_url and args.queue_arn):
+        parser.error(
+            "name the queues: --stack NAME (make redrive STACK=NAME), or --dlq-url URL and "
+            "--queue-arn ARN"
         )
+    try:
+        rate = args.rate if args.rate is not None else default_rate(args.plan_limit)
+    except ValueError as error:
+        parser.error(f"--plan-limit: {error}")
+    if not 1 <= rate <= MAX_RATE:
+        parser.error(f"--rate must be between 1 and {MAX_RATE}")
+    if args.limit is not None and args.limit < 1:
+        parser.error("--limit must be at least 1")
+    if args.delete and not args.reason:
+        parser.error(
+            "--delete deletes the groups --reason names: add --reason REASON (the listing, "
+            "without --delete, shows the reasons)"
+        )
+    args.reason = list(dict.fromkeys(_canonical(r) for r in args.reason or []))
+    if "" in args.reason:
+        parser.error("--reason needs a reason as the listing names it")
+    return int(rate)
+
+
+def _canonical(reason: str) -> str:
+    reason = reason.strip()
+    return NO_REASON if reason.lower() in (NO_REASON, "no reason", "no-reason") else reason
+
+
+def _targets(args: argparse.Namespace, sqs: SQSClient, region: str) -> Targets:
+    if args.stack:
+        cloudformation: Any = boto3.client("cloudformation", region_name=region, config=_config())
         stacks = cloudformation.describe_stacks(StackName=args.stack)["Stacks"]
         return targets_from_outputs(stacks[0].get("Outputs", []))
-    if not (args.dlq_url and args.queue_arn):
-        parser.error("give --dlq-url and --queue-arn, or --stack")
     return Targets(args.dlq_url, queue_arn_of(sqs, args.dlq_url), args.queue_arn)
 
 
@@ -546,7 +812,7 @@ def _config() -> Config:
 def _confirm(question: str, input_fn: Callable[[str], str]) -> bool:
     try:
         return input_fn(question).strip().lower() in ("y", "yes")
-    except (EOFError, KeyboardInterrupt):  # no terminal, or Ctrl-C: never move without --yes
+    except (EOFError, KeyboardInterrupt):  # no terminal, or Ctrl-C: never act without --yes
         print()
         return False
 
@@ -556,38 +822,48 @@ def _name(arn: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None, *, input_fn: Callable[[str], str] = input) -> int:
-    """Run the command; returns the exit status (0 done or declined, 1 failed, 2 usage)."""
+    """Run the command; returns the exit status (0 done or declined, 1 failed, 2 usage,
+    130 interrupted). Every error is one line on stderr, without a traceback."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    rate = _check_arguments(args, parser)
+    region: str | None = None
     try:
-        rate = args.rate if args.rate is not None else default_rate(args.plan_limit)
-    except ValueError as error:
-        parser.error(f"--plan-limit: {error}")
-    if not 1 <= rate <= MAX_RATE:
-        parser.error(f"--rate must be between 1 and {MAX_RATE}")
-    if args.limit is not None and args.limit < 1:
-        parser.error("--limit must be at least 1")
-
-    sqs: SQSClient = boto3.client("sqs", region_name=args.region, config=_config())
-    try:
-        targets = _targets(args, sqs, parser)
-        move_task_request(targets.dlq_arn, targets.queue_arn, rate)  # checks the ARNs early
-        queue_url = queue_url_of(sqs, targets.queue_arn)
-        if targets.dlq_url.endswith(".fifo") != queue_url.endswith(".fifo"):
-            raise ValueError("the dead-letter queue and the queue must both be FIFO or standard")
-        note = redrive_note(sqs, queue_url, targets.dlq_arn)
-        total = approximate_count(sqs, targets.dlq_url)
-        listing = scan(sqs, targets.dlq_url, cap=args.limit or SCAN_CAP)
+        region = resolve_region(args.region, args.queue_arn)
+        if not region:
+            raise NoRegionError
+        return _run(args, region, rate, input_fn)
+    except KeyboardInterrupt:
+        print(
+            "\ninterrupted: what was moved stays moved, the rest is still in the dead-letter "
+            f"queue (listed messages are visible again within {SCAN_VISIBILITY} s)",
+            file=sys.stderr,
+        )
+        return 130
     except (ClientError, BotoCoreError, ValueError) as error:
-        print(f"error: {error_text(error)}", file=sys.stderr)
+        print(f"error: {explain(error, region=region, stack=args.stack)}", file=sys.stderr)
         return 1
+
+
+def _run(args: argparse.Namespace, region: str, rate: int, input_fn: Callable[[str], str]) -> int:
+    sqs: SQSClient = boto3.client("sqs", region_name=region, config=_config())
+    targets = _targets(args, sqs, region)
+    move_task_request(targets.dlq_arn, targets.queue_arn, rate)  # checks the ARNs early
+    queue_url = queue_url_of(sqs, targets.queue_arn)
+    if targets.dlq_url.endswith(".fifo") != queue_url.endswith(".fifo"):
+        raise ValueError("the dead-letter queue and the queue must both be FIFO or standard")
+    note = redrive_note(sqs, queue_url, targets.dlq_arn)
+    total = approximate_count(sqs, targets.dlq_url)
+    listing = scan(sqs, targets.dlq_url, cap=args.limit or SCAN_CAP)
+    groups = group_by_reason(listing.messages)
 
     print(
         format_report(
-            group_by_reason(listing.messages),
+            groups,
             dlq_url=targets.dlq_url,
             approximate_total=total,
             capped=listing.capped,
+            how_to_choose=not args.reason,
         )
     )
     if note:
@@ -600,6 +876,8 @@ def main(argv: Sequence[str] | None = None, *, input_fn: Callable[[str], str] = 
     if not listing.messages:
         print("\nNothing to move.")
         return 0
+    if args.reason:
+        return _by_reason(args, sqs, targets, queue_url, groups, listing.capped, rate, input_fn)
     if args.limit is not None and not args.manual:
         print(
             "\n--limit only limits the listing: a message move task moves every message. "
@@ -620,10 +898,107 @@ def main(argv: Sequence[str] | None = None, *, input_fn: Callable[[str], str] = 
         return 0
 
     if not args.manual:
-        outcome = _start_task(sqs, targets, rate, args.region)
+        outcome = _start_task(sqs, targets, rate, region)
         if outcome is not None:
             return outcome
     return _move_manually(sqs, targets, queue_url, rate, args.limit)
+
+
+def _by_reason(
+    args: argparse.Namespace,
+    sqs: SQSClient,
+    targets: Targets,
+    queue_url: str,
+    groups: Sequence[ReasonGroup],
+    capped: bool,
+    rate: int,
+    input_fn: Callable[[str], str],
+) -> int:
+    """Move back (or delete) the groups --reason names, after asking."""
+    listed = {g.reason: g.count for g in groups}
+    chosen: list[str] = args.reason
+    missing = [r for r in chosen if r not in listed]
+    if missing and not capped:
+        print(
+            f"error: no listed message has reason {', '.join(missing)}: choose among "
+            f"{', '.join(listed)} (--reason takes the reason as the table shows it)",
+            file=sys.stderr,
+        )
+        return 1
+    if missing:
+        print(f"\nnote: {', '.join(missing)} not among the messages listed before --limit.")
+    expected = sum(listed.get(r, 0) for r in chosen)
+    if args.limit is not None:
+        expected = min(expected, args.limit)
+    names = ", ".join(chosen)
+    count = f"at most {args.limit}" if args.limit is not None else str(expected)
+    dlq = _name(targets.dlq_arn)
+
+    if args.delete:
+        question = (
+            f"\nDelete {count} messages with reason {names} from {dlq}? They are gone for good "
+            "(fix the cause and send corrected activities instead). [y/N] "
+        )
+        if not args.yes and not _confirm(question, input_fn):
+            print("Nothing deleted.")
+            return 0
+        result = by_reason(
+            sqs,
+            targets.dlq_url,
+            frozenset(chosen),
+            delete_from(sqs, targets.dlq_url),
+            limit=args.limit,
+            progress=_progress("deleted"),
+        )
+        print(f"Deleted {result.count} messages.")
+        what = "deleted"
+    else:
+        for reason in chosen:
+            if reason in listed and not can_succeed(reason):
+                print(f"\nnote: {reason} {FAILS_AGAIN}; move it back only if it was.")
+        question = (
+            f"\nMove {count} messages with reason {names} from {dlq} to "
+            f"{_name(targets.queue_arn)} at {rate} messages/s with receive / send / delete? "
+            "[y/N] "
+        )
+        if not args.yes and not _confirm(question, input_fn):
+            print("Nothing moved.")
+            return 0
+        print(f"Moving at {rate} messages/s to {queue_url} ...", flush=True)
+        result = by_reason(
+            sqs,
+            targets.dlq_url,
+            frozenset(chosen),
+            move_to(sqs, targets.dlq_url, queue_url),
+            pacer=Pacer(rate),
+            limit=args.limit,
+            progress=_progress("moved"),
+        )
+        print(f"Moved {result.count} messages in {result.seconds:.1f} s.")
+        what = "moved"
+    if result.error:
+        print(
+            f"error: stopped ({result.error}); the messages not {what} are still in the "
+            "dead-letter queue.",
+            file=sys.stderr,
+        )
+        return 1
+    if result.count < expected:
+        print(
+            f"note: {expected - result.count} of the listed messages with reason {names} were "
+            f"not reached (received elsewhere meanwhile, or, on a FIFO queue, waiting behind "
+            "messages of another reason in their message group); run the command again to see "
+            "what is left."
+        )
+    return 0
+
+
+def _progress(verb: str) -> Callable[[int], None]:
+    def progress(done: int) -> None:
+        if done % 100 == 0:
+            print(f"  {done} {verb}", flush=True)
+
+    return progress
 
 
 def _start_task(sqs: SQSClient, targets: Targets, rate: int, region: str | None) -> int | None:
@@ -633,7 +1008,7 @@ def _start_task(sqs: SQSClient, targets: Targets, rate: int, region: str | None)
         handle = sqs.start_message_move_task(**request)["TaskHandle"]
     except ClientError as error:
         if not is_unsupported(error):
-            print(f"error: {error_text(error)}", file=sys.stderr)
+            print(f"error: {explain(error, region=region)}", file=sys.stderr)
             return 1
         already = running_task(sqs, targets.dlq_arn)
         if already:
@@ -648,7 +1023,7 @@ def _start_task(sqs: SQSClient, targets: Targets, rate: int, region: str | None)
         )
         return None
     except BotoCoreError as error:
-        print(f"error: {error_text(error)}", file=sys.stderr)
+        print(f"error: {explain(error, region=region)}", file=sys.stderr)
         return 1
     in_region = f" --region {region}" if region else ""
     print(
@@ -667,11 +1042,6 @@ def _move_manually(
     sqs: SQSClient, targets: Targets, queue_url: str, rate: int, limit: int | None
 ) -> int:
     print(f"Moving at {rate} messages/s to {queue_url} ...", flush=True)
-
-    def progress(moved: int) -> None:
-        if moved % 100 == 0:
-            print(f"  {moved} moved", flush=True)
-
     result = move_manually(
         sqs,
         targets.dlq_url,
@@ -679,7 +1049,7 @@ def _move_manually(
         pacer=Pacer(rate),
         rate=rate,
         limit=limit,
-        progress=progress,
+        progress=_progress("moved"),
     )
     print(f"Moved {result.count} messages in {result.seconds:.1f} s.")
     if result.error:

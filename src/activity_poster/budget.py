@@ -9,14 +9,18 @@ holds more than N calls across all containers. Clocks of Lambda hosts are NTP-sy
 to a few milliseconds; the margin (0.1 s by default) covers that skew and the time between
 taking a lease and the request reaching LeadSquared.
 
-Batch work (SQS) leaves headroom for callers who wait (the API): it takes a lease only while
-more than `reserve` of the N are free. Cost per call: one Query and one conditional
-UpdateItem (a few ms each in-region); with a daily limit, one more UpdateItem.
+Callers who wait (the API) go first: batch work (SQS) takes a lease only once it has been
+free for `defer` seconds (0.25 s by default), so a request arriving during a full-speed
+drain takes the next lease that frees, and waits at most about one window, while batches
+still use nearly all of the budget (a lease cycle is W + margin + defer). Within a container
+one thread at a time looks for a lease, so a busy container adds one contender, not ten.
+Cost per call: one Query and one conditional UpdateItem (a few ms each in-region); with a
+daily limit, one more UpdateItem.
 """
 
 from __future__ import annotations
 
-import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,19 +55,20 @@ class AccountBudget:
         limit: RateLimit,
         *,
         margin_seconds: float = 0.1,
-        reserve: float = 0.0,
+        defer: float = 0.0,
         daily: DailyLimit | None = None,
         client: DynamoDBClient | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        """`reserve`: the fraction of the N leases this user leaves to others (0 for the
-        API, 0.2 for batches by default); `daily`: the account's calls per UTC day."""
+        """`defer`: how long a lease must have been free before this user takes it (0 for
+        the API, 0.25 s for batches by default); `daily`: the account's calls per UTC day."""
         self.limit = limit
         self._table = table
         self._name = name
         self._span = limit.window_seconds + margin_seconds
-        self._keep_free = math.floor(limit.calls * reserve)
+        self._defer = defer
+        self._one_at_a_time = threading.Lock()
         self._daily = daily
         self._client = client
         self._clock = clock
@@ -76,14 +81,14 @@ class AccountBudget:
             self._client = boto3.client("dynamodb")
         return self._client
 
-    def with_reserve(self, reserve: float) -> AccountBudget:
-        """The same budget, for a user that leaves `reserve` of it to others."""
+    def deferring(self, defer: float) -> AccountBudget:
+        """The same budget, for a user that lets others take a freed lease first."""
         return AccountBudget(
             self._table,
             self._name,
             self.limit,
             margin_seconds=self._span - self.limit.window_seconds,
-            reserve=reserve,
+            defer=defer,
             daily=self._daily,
             client=self._client,
             clock=self._clock,
@@ -92,20 +97,23 @@ class AccountBudget:
 
     def acquire(self, latest: float | None = None) -> bool:
         """Wait for a lease and take it; False if none frees up by `latest` (monotonic)."""
-        while True:
-            ready = self._try_once()
-            if ready is None:
-                self._count_the_day()
-                return True
-            wait = max(0.0, ready - self._clock())
-            if latest is not None and time.monotonic() + wait > latest:
-                return False
-            self._sleep(min(max(wait, 0.01), _POLL_SECONDS))
+        with self._one_at_a_time:
+            while True:
+                ready = self._try_once()
+                if ready is None:
+                    break
+                wait = max(0.0, ready - self._clock())
+                if latest is not None and time.monotonic() + wait > latest:
+                    return False
+                self._sleep(min(max(wait, 0.01), _POLL_SECONDS))
+        self._count_the_day()
+        return True
 
     def try_acquire(self) -> bool:
         """Take a lease only if one is free right now; never waits."""
-        if self._try_once() is not None:
-            return False
+        with self._one_at_a_time:
+            if self._try_once() is not None:
+                return False
         self._count_the_day()
         return True
 
@@ -119,11 +127,10 @@ class AccountBudget:
         if self._paused_until > now:
             return self._paused_until
         taken = self._leases()
-        ordered = sorted(range(self.limit.calls), key=lambda slot: taken.get(slot, 0.0))
-        free = [slot for slot in ordered if taken.get(slot, 0.0) + self._span <= now]
-        if len(free) <= self._keep_free:
-            return taken.get(ordered[self._keep_free], 0.0) + self._span
-        slot = free[0]
+        slot = min(range(self.limit.calls), key=lambda slot: taken.get(slot, 0.0))
+        ready = taken.get(slot, 0.0) + self._span + self._defer
+        if ready > now:
+            return ready
         if self._take(slot, taken.get(slot), now):
             return None
         return now  # another container took it first: look again at once

@@ -42,7 +42,7 @@ def _pacers(settings: Settings) -> tuple[Pacer | None, Pacer | None, Pacer | Non
         if limit
         else None
     )
-    batch = interactive.with_reserve(settings.batch_reserve) if interactive else None
+    batch = interactive.deferring(settings.batch_defer) if interactive else None
     bulk_budget = (
         AccountBudget(table, "bulk", bulk, margin_seconds=margin, daily=daily) if bulk else None
     )

@@ -88,9 +88,10 @@ class Settings(BaseModel):
     # The account-wide budget (budget.py); without it, each container paces itself alone.
     budget_table: str | None = Field(None, validation_alias="LEADSQUARED_BUDGET_TABLE")
     daily_limit: PositiveInt | None = Field(None, validation_alias="LEADSQUARED_DAILY_LIMIT")
-    # The share of the standard budget batches leave free for API callers.
-    batch_reserve: Annotated[float, Field(ge=0, lt=1)] = Field(
-        0.2, validation_alias="LEADSQUARED_BATCH_RESERVE"
+    # How long a freed lease of the standard budget is left to API callers before batches
+    # may take it.
+    batch_defer: Annotated[float, Field(ge=0, le=5)] = Field(
+        0.25, validation_alias="LEADSQUARED_BATCH_DEFER_SECONDS"
     )
 
     @property

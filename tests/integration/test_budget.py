@@ -74,17 +74,20 @@ def test_containers_sharing_one_budget_are_never_throttled(
     assert most_in_any_window([r.time for r in emulator.received], 1.0) <= 5
 
 
-def test_batches_leave_headroom_for_api_callers(stack: LocalStack, table: str):
+def test_api_callers_take_a_freed_lease_before_batches(stack: LocalStack, table: str):
+    clock = SimulatedClock()
     interactive = AccountBudget(
-        table, "standard", RateLimit(5, 5.0), client=stack.client("dynamodb")
+        table, "standard", RateLimit(2, 5.0), client=stack.client("dynamodb"), clock=clock
     )
-    batch = interactive.with_reserve(0.2)
+    batch = interactive.deferring(0.25)
 
-    taken = [batch.try_acquire() for _ in range(5)]
-
-    assert taken == [True, True, True, True, False]  # one of five left free
-    assert interactive.try_acquire() is True  # an API request gets it at once
-    assert interactive.try_acquire() is False  # and the window is full
+    assert [batch.try_acquire() for _ in range(3)] == [True, True, False]  # the window is full
+    clock.now += 5.1  # both leases free again (window + margin)
+    assert batch.try_acquire() is False  # just freed: left to API callers for 0.25 s
+    assert interactive.try_acquire() is True  # an API request takes one at once
+    clock.now += 0.3
+    assert batch.try_acquire() is True  # then the batch takes what is left
+    assert interactive.try_acquire() is False
 
 
 class SimulatedClock:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 
+from activity_poster import policy
 from activity_poster.queues import DeadLetter
 from activity_poster.queues import Queues as FunctionQueues
 from localrun.stack import LocalStack, Queues
@@ -150,7 +155,12 @@ def test_the_listing_groups_by_reason_and_keeps_every_message(
     hints = " ".join(out.split("If moved back:")[1].split())
     assert "- InvalidActivity: invalid input" in hints
     assert "- MXInvalidEntityException: rejected by LeadSquared: fails again unless" in hints
-    assert f"- {redrive.NO_REASON}: retries ran out" in hints
+    assert f"- {redrive.NO_REASON}: no reason recorded: SQS moved these itself" in hints
+    # Whether moving a group back can succeed, in the table itself.
+    assert "fails again unless the cause was fixed" in table["MXInvalidEntityException"]
+    assert "fails again unless the cause was fixed" in table["InvalidActivity"]
+    assert "can succeed" in table[redrive.NO_REASON]
+    assert "Only some groups: --reason REASON" in out
     assert "note:" not in out  # the queue dead-letters to this DLQ
     # No body is printed: bodies carry lead data.
     assert "priya.nair@example.org" not in out
@@ -313,6 +323,239 @@ def test_queues_that_do_not_belong_together_get_a_note(
     assert redrive.main(["--dlq-url", queues.dlq_url, "--queue-arn", other.arn, "--yes"]) == 0
     out = capsys.readouterr().out
     assert f"note: {other.url} sends its dead letters to {other.dlq_arn}, not to this" in out
+
+
+# -- by reason -------------------------------------------------------------------------------
+
+
+def bodies(stack: LocalStack, url: str) -> list[str]:
+    return sorted(m["Body"] for m in drain(stack, url))
+
+
+def test_reason_moves_back_only_that_group(
+    stack: LocalStack, seeded: Queues, capsys: pytest.CaptureFixture[str]
+):
+    asked: list[str] = []
+
+    def answer_yes(question: str) -> str:
+        asked.append(question)
+        return "y"
+
+    assert redrive.main(args(seeded, "--reason", "none", "--rate", "50"), input_fn=answer_yes) == 0
+
+    out = capsys.readouterr().out
+    assert asked == [
+        f"\nMove 1 messages with reason none from {seeded.dlq_arn.rsplit(':', 1)[1]} to "
+        f"{seeded.arn.rsplit(':', 1)[1]} at 50 messages/s with receive / send / delete? [y/N] "
+    ]
+    assert "Moved 1 messages in" in out
+    assert "Only some groups" not in out  # the groups were chosen already
+    assert "note:" not in out  # a group that can succeed needs no warning
+    assert bodies(stack, seeded.url) == [RETRIED_BODY]
+    # The other groups were passed over and are visible again at once.
+    assert counts(stack, seeded.dlq_url) == (5, 0)
+
+
+def test_several_reasons_move_several_groups_and_warn_about_rejections(
+    stack: LocalStack, seeded: Queues, capsys: pytest.CaptureFixture[str]
+):
+    argv = args(seeded, "--reason", "MXInvalidEntityException", "--reason", "none", "--yes")
+
+    assert redrive.main([*argv, "--rate", "50"]) == 0
+
+    out = capsys.readouterr().out
+    assert "note: MXInvalidEntityException fails again unless the cause was fixed" in out
+    assert "Moved 4 messages in" in out
+    assert bodies(stack, seeded.url) == sorted(
+        [RETRIED_BODY, *(UNKNOWN_LEAD_BODY.replace("212", str(300 + n)) for n in range(3))]
+    )
+    remaining = drain(stack, seeded.dlq_url)
+    assert [redrive.reason_of(m) for m in remaining] == ["InvalidActivity"] * 2
+
+
+def test_reason_with_limit_moves_at_most_that_many(
+    stack: LocalStack, seeded: Queues, capsys: pytest.CaptureFixture[str]
+):
+    argv = args(seeded, "--reason", "MXInvalidEntityException", "--limit", "2", "--yes")
+
+    assert redrive.main([*argv, "--rate", "50"]) == 0
+
+    assert "Moved 2 messages in" in capsys.readouterr().out
+    assert len(drain(stack, seeded.url)) == 2
+    assert counts(stack, seeded.dlq_url) == (4, 0)
+
+
+def test_a_reason_nobody_has_is_one_line_naming_the_reasons_listed(
+    stack: LocalStack, seeded: Queues, capsys: pytest.CaptureFixture[str]
+):
+    assert redrive.main(args(seeded, "--reason", "MXInvalidEntity", "--yes")) == 1
+
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("error: no listed message has reason MXInvalidEntity: choose among ")
+    assert "MXInvalidEntityException, InvalidActivity, none" in err
+    assert counts(stack, seeded.dlq_url) == (6, 0)
+    assert counts(stack, seeded.url) == (0, 0)
+
+
+def test_delete_by_reason_asks_then_deletes_that_group_only(
+    stack: LocalStack, seeded: Queues, capsys: pytest.CaptureFixture[str]
+):
+    asked: list[str] = []
+
+    def answer(reply: str):
+        def ask(question: str) -> str:
+            asked.append(question)
+            return reply
+
+        return ask
+
+    argv = args(seeded, "--delete", "--reason", "InvalidActivity")
+    assert redrive.main(argv, input_fn=answer("")) == 0  # Enter: the default is No
+    assert "Nothing deleted." in capsys.readouterr().out
+    assert counts(stack, seeded.dlq_url) == (6, 0)
+
+    assert redrive.main(argv, input_fn=answer("y")) == 0
+    assert "Deleted 2 messages." in capsys.readouterr().out
+    assert len(asked) == 2
+    assert asked[1].startswith("\nDelete 2 messages with reason InvalidActivity from ")
+    assert asked[1].endswith("[y/N] ")
+    remaining = drain(stack, seeded.dlq_url)
+    assert sorted(redrive.reason_of(m) for m in remaining) == [
+        "MXInvalidEntityException",
+        "MXInvalidEntityException",
+        "MXInvalidEntityException",
+        redrive.NO_REASON,
+    ]
+    assert counts(stack, seeded.url) == (0, 0)  # nothing was moved anywhere
+
+
+def test_delete_with_yes_does_not_ask(stack: LocalStack, seeded: Queues):
+    def never_asked(question: str) -> str:
+        raise AssertionError("--yes must not ask")
+
+    argv = args(seeded, "--delete", "--reason", "MXInvalidEntityException", "--yes")
+    assert redrive.main(argv, input_fn=never_asked) == 0
+    assert counts(stack, seeded.dlq_url) == (3, 0)
+
+
+def test_delete_needs_a_reason(seeded: Queues, capsys: pytest.CaptureFixture[str]):
+    with pytest.raises(SystemExit) as exit_:
+        redrive.main(args(seeded, "--delete", "--yes"))
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "--delete deletes the groups --reason names: add --reason REASON" in err
+
+
+@pytest.mark.parametrize(
+    ("reason", "succeeds"),
+    [
+        (redrive.NO_REASON, True),
+        ("NotTried", True),
+        ("InvalidActivity", False),
+        ("MXInvalidEntityException", False),
+        ("MXDuplicateEntryException", False),
+        ("HTTP404", False),
+        ("IdempotencyKeyReused", False),
+    ],
+)
+def test_which_groups_can_succeed_when_moved_back(reason: str, succeeds: bool):
+    assert redrive.can_succeed(reason) is succeeds
+    assert redrive.verdict(reason) == (
+        "can succeed" if succeeds else "fails again unless the cause was fixed"
+    )
+    assert ("fails again" in redrive.hint_for(reason)) is not succeeds
+
+
+def test_the_reasons_are_the_ones_the_function_records():
+    assert redrive.INVALID_ACTIVITY == policy.INVALID_ACTIVITY
+    assert redrive.NOT_TRIED == policy.NOT_TRIED_ERROR
+    assert redrive.KEY_REUSED == policy.KEY_REUSED
+
+
+# -- errors: one line, what to do, no traceback ------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_command(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "operations.redrive", *argv],
+        cwd=ROOT,
+        env={**env, "PYTHONPATH": os.pathsep.join(["src", "emulator", "."])},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def bare_env(stack: LocalStack, **extra: str) -> dict[str, str]:
+    """This environment without any AWS region or credentials, and no AWS config files."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    return {
+        **env,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_ENDPOINT_URL": stack.moto_url,
+        **extra,
+    }
+
+
+def test_without_a_region_the_stack_form_says_so_in_one_line(stack: LocalStack):
+    ran = run_command("--stack", "leadsquared-activity-poster", env=bare_env(stack))
+
+    assert ran.returncode == 1
+    assert ran.stdout == ""
+    assert ran.stderr == (
+        "error: no AWS region: set AWS_REGION or pass --region (make redrive ... "
+        "REGION=eu-west-1)\n"
+    )
+
+
+def test_aws_region_is_enough(stack: LocalStack):
+    """AWS_REGION, which boto3 itself does not read, names the region (moto has no stack)."""
+    env = bare_env(stack, AWS_REGION="us-east-1", AWS_ACCESS_KEY_ID="testing")
+    env["AWS_SECRET_ACCESS_KEY"] = "testing"
+
+    ran = run_command("--stack", "no-such-stack", env=env)
+
+    assert ran.returncode == 1
+    assert ran.stderr == (
+        "error: no stack no-such-stack in this region (us-east-1): check STACK (the stack "
+        "name `sam deploy` used) and the region (AWS_REGION or --region)\n"
+    )
+
+
+def test_without_credentials_it_says_so_in_one_line(stack: LocalStack, queues: Queues):
+    ran = run_command(*args(queues), env=bare_env(stack))
+
+    assert ran.returncode == 1
+    assert ran.stderr.startswith("error: no AWS credentials: set AWS_PROFILE")
+    assert ran.stderr.count("\n") == 1
+    assert "Traceback" not in ran.stderr
+
+
+def test_without_queues_it_says_how_to_name_them(stack: LocalStack):
+    """`make redrive` with no STACK: one line, no traceback, before any AWS call."""
+    ran = run_command(env=bare_env(stack))
+
+    assert ran.returncode == 2
+    assert ran.stderr == (
+        "error: name the queues: --stack NAME (make redrive STACK=NAME), or --dlq-url URL "
+        "and --queue-arn ARN (python -m operations.redrive --help)\n"
+    )
+
+
+def test_the_queue_arn_names_the_region(stack: LocalStack, seeded: Queues):
+    env = bare_env(stack, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+
+    ran = run_command(*args(seeded), env=env)
+
+    assert ran.returncode == 0, ran.stderr
+    assert "6 messages listed" in ran.stdout
+    assert "Nothing moved." in ran.stdout  # no terminal: never moves without --yes
 
 
 # -- message move tasks ----------------------------------------------------------------------
@@ -595,4 +838,7 @@ def test_a_missing_queue_is_reported(capsys: pytest.CaptureFixture[str]):
         )
         == 1
     )
-    assert "error:" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("error: ")
+    assert "no such queue (us-east-1); check --dlq-url and --queue-arn" in err
