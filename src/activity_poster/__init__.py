@@ -1,1 +1,3 @@
-"""Post activities on LeadSquared leads from SQS messages and API Gateway requests."""
+"""Posts activities on LeadSquared leads from SQS and API Gateway."""
+
+__version__ = "0.2.0"

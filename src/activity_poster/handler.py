@@ -13,6 +13,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from activity_poster import __version__
 from activity_poster.adapters.event_kind import EventKind, event_kind
 from activity_poster.metrics import metrics, publish
 from activity_poster.observability import logger
@@ -58,3 +59,5 @@ def _dispatch(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 
 lambda_handler = _traced(_handle)
+# Once per container: which version answers, in the first line of its log stream.
+logger.info("container started", extra={"version": __version__})

@@ -86,3 +86,23 @@ def test_cold_start_is_counted_once(invoke, emulator: Emulator, capsys):
     invoke(sqs_event(activity()))
 
     assert sum(emf(capsys.readouterr().out).get("ColdStart", [])) == 1
+
+
+def test_a_container_logs_its_version_once_at_cold_start(stack):
+    import subprocess
+    import sys
+
+    import activity_poster
+
+    env = stack.function_env() | {"PYTHONPATH": "src:emulator:.", "POWERTOOLS_LOG_LEVEL": "INFO"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import activity_poster.handler"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    [line] = [json.loads(text) for text in result.stdout.splitlines() if text.startswith("{")]
+    assert line["message"] == "container started"
+    assert line["version"] == activity_poster.__version__ == "0.2.0"
