@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import bytecode, cold_start, cpu, memory, report, throughput
+from bench import budget, bytecode, cold_start, cpu, memory, report, throughput
 from bench.report import Section
 from bench.standins import emulator_process
 from leadsquared_emulator import EmulatorConfig
@@ -54,6 +54,8 @@ def main() -> int:
         compiled = bytecode.compile_all(stack, pycache)
         progress("throughput")
         sections.append(throughput.run(stack, pycache))
+        progress("shared budget (about 100 s)")
+        sections.append(budget.run(stack))
         progress("cold start")
         sections.append(cold_start.run(stack, pycache))
         with emulator_process(pycache, "--rate-limit", "none", "--bulk-rate-limit", "none") as url:

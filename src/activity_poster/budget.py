@@ -10,9 +10,10 @@ to a few milliseconds; the margin (0.1 s by default) covers that skew and the ti
 taking a lease and the request reaching LeadSquared.
 
 Callers who wait (the API) go first: batch work (SQS) takes a lease only once it has been
-free for `defer` seconds (0.25 s by default), so a request arriving during a full-speed
-drain takes the next lease that frees, and waits at most about one window, while batches
-still use nearly all of the budget (a lease cycle is W + margin + defer). Within a container
+free for `defer` seconds (0.15 s by default), and no sooner than W / N after the newest
+lease, so a request arriving during a full-speed drain finds a lease freeing within moments
+and takes it first, while batches still use nearly all of the budget (a lease cycle is
+W + margin + defer). Within a container
 one thread at a time looks for a lease, so a busy container adds one contender, not ten.
 Cost per call: one Query and one conditional UpdateItem (a few ms each in-region); with a
 daily limit, one more UpdateItem.
@@ -20,6 +21,7 @@ daily limit, one more UpdateItem.
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 
 # Longest single sleep while waiting for a lease: others may free or take leases meanwhile.
 _POLL_SECONDS = 0.5
+_JITTER_SECONDS = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +65,13 @@ class AccountBudget:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         """`defer`: how long a lease must have been free before this user takes it (0 for
-        the API, 0.25 s for batches by default); `daily`: the account's calls per UTC day."""
+        the API, 0.15 s for batches by default); `daily`: the account's calls per UTC day."""
         self.limit = limit
         self._table = table
         self._name = name
         self._span = limit.window_seconds + margin_seconds
         self._defer = defer
+        self._spacing = limit.window_seconds / limit.calls
         self._one_at_a_time = threading.Lock()
         self._daily = daily
         self._client = client
@@ -105,7 +109,10 @@ class AccountBudget:
                 wait = max(0.0, ready - self._clock())
                 if latest is not None and time.monotonic() + wait > latest:
                     return False
-                self._sleep(min(max(wait, 0.01), _POLL_SECONDS))
+                # Batches wake with a little jitter: containers that all wait for the same
+                # lease do not all read and try for it in the same instant.
+                jitter = random.uniform(0, _JITTER_SECONDS) if self._defer else 0.0  # noqa: S311
+                self._sleep(min(max(wait, 0.01), _POLL_SECONDS) + jitter)
         self._count_the_day()
         return True
 
@@ -129,6 +136,11 @@ class AccountBudget:
         taken = self._leases()
         slot = min(range(self.limit.calls), key=lambda slot: taken.get(slot, 0.0))
         ready = taken.get(slot, 0.0) + self._span + self._defer
+        if self._defer:
+            # Batches also space their leases at the plan's steady rate: a burst would take
+            # every lease at once, and free them all at once a window later, leaving an API
+            # request that just missed them to wait the whole window.
+            ready = max(ready, max(taken.values(), default=0.0) + self._spacing)
         if ready > now:
             return ready
         if self._take(slot, taken.get(slot), now):

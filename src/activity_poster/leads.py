@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 from activity_poster.leadsquared.schema import Request
@@ -60,9 +60,10 @@ class LookupFailed:
 
 
 Resolved = str | LeadNotFound | AmbiguousLead | LookupFailed
+By = Literal["EmailAddress", "Phone"]  # how an activity without a lead id names its lead
 
 
-def find_lead(request: Request, by: str, address: str) -> Resolved:
+def find_lead(request: Request, by: By, address: str) -> Resolved:
     """The id of the one lead whose `by` (EmailAddress or Phone) is `address`."""
     path = LEAD_BY_EMAIL_PATH if by == "EmailAddress" else LEAD_BY_PHONE_PATH
     answer = request("GET", path + quote(address, safe=""), None)
@@ -99,7 +100,7 @@ def posted_by_id(activity: Mapping[str, Any], lead_id: str) -> dict[str, Any]:
     return {"RelatedProspectId": lead_id, **body}
 
 
-def masked(by: str, address: str) -> str:
+def masked(by: By, address: str) -> str:
     """`priya.nair@example.org` -> `p***@example.org`; a phone -> `***34`."""
     if by == "EmailAddress":
         local, _, domain = address.rpartition("@")
@@ -159,8 +160,9 @@ class LeadResolver:
             self._cache[key] = (expires, result)
 
 
-def _address(activity: Mapping[str, Any]) -> tuple[str, str] | None:
-    """How the activity names its lead without an id: (EmailAddress or Phone, the value)."""
+def _address(activity: Mapping[str, Any]) -> tuple[By, str] | None:
+    """How the activity names its lead without an id, and the address."""
+    by: By
     for by in ("EmailAddress", "Phone"):
         value = activity.get(by)
         if isinstance(value, str) and value.strip():
@@ -168,5 +170,5 @@ def _address(activity: Mapping[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def _cache_key(by: str, address: str) -> tuple[str, str]:
+def _cache_key(by: By, address: str) -> tuple[str, str]:
     return by, address.lower() if by == "EmailAddress" else address

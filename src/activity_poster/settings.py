@@ -91,7 +91,7 @@ class Settings(BaseModel):
     # How long a freed lease of the standard budget is left to API callers before batches
     # may take it.
     batch_defer: Annotated[float, Field(ge=0, le=5)] = Field(
-        0.25, validation_alias="LEADSQUARED_BATCH_DEFER_SECONDS"
+        0.15, validation_alias="LEADSQUARED_BATCH_DEFER_SECONDS"
     )
 
     @property

@@ -81,13 +81,16 @@ def test_api_callers_take_a_freed_lease_before_batches(stack: LocalStack, table:
     )
     batch = interactive.deferring(0.25)
 
-    assert [batch.try_acquire() for _ in range(3)] == [True, True, False]  # the window is full
-    clock.now += 5.1  # both leases free again (window + margin)
+    assert batch.try_acquire() is True
+    assert batch.try_acquire() is False  # batches space their leases at the plan's rate
+    clock.now += 2.5
+    assert batch.try_acquire() is True
+    assert interactive.try_acquire() is False  # the window is full
+    clock.now += 2.65  # the first lease is free again (window + margin)
     assert batch.try_acquire() is False  # just freed: left to API callers for 0.25 s
-    assert interactive.try_acquire() is True  # an API request takes one at once
-    clock.now += 0.3
+    assert interactive.try_acquire() is True  # an API request takes it at once
+    clock.now += 2.8  # the second lease has been free for 0.25 s
     assert batch.try_acquire() is True  # then the batch takes what is left
-    assert interactive.try_acquire() is False
 
 
 class SimulatedClock:

@@ -24,7 +24,7 @@ def import_handler(trace_disabled: str) -> tuple[bool, bool]:
         text=True,
         check=True,
     )
-    plain, xray = result.stdout.split()
+    plain, xray = result.stdout.splitlines()[-1].split()  # after the log's first line
     return plain == "True", xray == "True"
 
 

@@ -59,7 +59,7 @@ _KINDS = {
 _VALID: dict[Kind, Callable[[str], bool]] = {
     Kind.NUMBER: lambda text: _NUMBER.fullmatch(text) is not None,
     Kind.DATETIME: lambda text: _parses(text, *_DATETIME),
-    Kind.DATE: lambda text: _parses(text, *_DATE),
+    Kind.DATE: lambda text: _parses(text, *_DATETIME) or _parses(text, *_DATE),
     Kind.BOOLEAN: lambda text: text.lower() in _BOOLEANS,
 }
 
