@@ -82,6 +82,16 @@ DEFAULT_ACTIVITY_TYPES: Final = (
         "Webinar Attended",
         [f"mx_Custom_{n}" for n in range(1, 51)] + list(SYSTEM_FIELD_NAMES),
     ),
+    # The other codes the sample events and the tests post.
+    *(
+        free_text_type(code, name, [f"mx_Custom_{n}" for n in range(1, 51)])
+        for code, name in (
+            (201, "Invoice Paid"),
+            (205, "Call Completed"),
+            (207, "Form Submitted"),
+            (213, "Demo Booked"),
+        )
+    ),
     ActivityTypeSpec(
         ORDER_EVENT,
         "Order Placed",

@@ -15,6 +15,7 @@ from activity_poster.queues import Queues
 from activity_poster.ratelimit import Pacer, RollingWindowLimiter
 from activity_poster.service import ActivityService
 from activity_poster.settings import Settings
+from activity_poster.tenant import Tenant
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +67,19 @@ def get_container() -> Container:
     )
     keys = KeyStore(settings.secret_id, max_age=settings.secret_max_age)
     batch, interactive, bulk = _pacers(settings)
+    caller = RetryingCaller(keys, policy, settings.call_times, home_of=client.home_of)
+    tenant = Tenant(
+        client,
+        caller,
+        interactive,
+        schema_mode=settings.schema_check,
+        schema_max_age=settings.schema_max_age,
+        lead_policy=settings.lead_policy,
+        lead_cache_seconds=settings.lead_cache_seconds,
+    )
     poster = ActivityPoster(
         client,
-        RetryingCaller(keys, policy, settings.call_times, home_of=client.home_of),
+        caller,
         limiter=batch,
         interactive_limiter=interactive,
         mode=settings.delivery_mode,
@@ -84,4 +95,4 @@ def get_container() -> Container:
         )
     queues = Queues()
     intake = Intake(queues, settings.activity_queue_url) if settings.activity_queue_url else None
-    return Container(settings, ActivityService(poster, idempotency), queues, intake)
+    return Container(settings, ActivityService(poster, tenant, idempotency), queues, intake)

@@ -50,6 +50,7 @@ class SchemaCheck:
         self._read_at: float | None = None  # when the last read ended, whatever it gave
         self._last_failed = False
         self._refresh_wanted = False
+        self._refreshed_at = float("-inf")  # when a read was last made for refresh_soon()
 
     def check(self, activity: Mapping[str, Any]) -> list[FieldError]:
         """What the schema proves LeadSquared would refuse in `activity` (a Create body);
@@ -60,8 +61,8 @@ class SchemaCheck:
         return [] if schema is None else refusals(schema, activity)
 
     def refresh_soon(self) -> None:
-        """LeadSquared refused an activity the schema passed: read it again as soon as a minute
-        has passed since the last read."""
+        """The schema may be out of date (LeadSquared refused what it passed, or it refuses
+        an unknown type or field): read it again at once, at most once a minute."""
         self._refresh_wanted = True
 
     def current(self) -> AccountSchema | None:
@@ -81,12 +82,16 @@ class SchemaCheck:
     def _due(self) -> bool:
         if self._read_at is None:
             return True
-        since = self._clock() - self._read_at
-        if self._last_failed or self._refresh_wanted:
-            return since >= MIN_READ_INTERVAL_SECONDS
-        return since >= self._max_age
+        now = self._clock()
+        if self._last_failed:
+            return now - self._read_at >= MIN_READ_INTERVAL_SECONDS
+        if self._refresh_wanted and now - self._refreshed_at >= MIN_READ_INTERVAL_SECONDS:
+            return True  # at once, and at most once a minute
+        return now - self._read_at >= self._max_age
 
     def _read(self) -> None:
+        if self._refresh_wanted:
+            self._refreshed_at = self._clock()
         self._refresh_wanted = False  # a refresh asked for during the read waits for the next
         try:
             schema = self._fetch()

@@ -11,12 +11,13 @@ from activity_poster import metrics
 from activity_poster.deadline import NO_DEADLINE, Deadline
 from activity_poster.delivery import ActivityPoster, record
 from activity_poster.metrics import Metric
-from activity_poster.models import InvalidActivity, parse_activity
+from activity_poster.models import Activity, InvalidActivity, parse_activity
 from activity_poster.observability import logger
 from activity_poster.outcomes import AlreadyDelivered, Invalid, Outcome
 
 if TYPE_CHECKING:
     from activity_poster.idempotency import IdempotentPoster
+    from activity_poster.tenant import Tenant
 
 
 def invalid(error: InvalidActivity) -> Invalid:
@@ -25,8 +26,14 @@ def invalid(error: InvalidActivity) -> Invalid:
 
 
 class ActivityService:
-    def __init__(self, poster: ActivityPoster, idempotency: IdempotentPoster | None = None) -> None:
+    def __init__(
+        self,
+        poster: ActivityPoster,
+        tenant: Tenant | None = None,
+        idempotency: IdempotentPoster | None = None,
+    ) -> None:
         self._poster = poster
+        self._tenant = tenant
         self._idempotency = idempotency
 
     def begin_invocation(self, context: LambdaContext | None) -> None:
@@ -71,10 +78,19 @@ class ActivityService:
             # Before the idempotency record's two DynamoDB calls, which the deadline's call
             # budget does not cover.
             return self._poster.not_tried()
+        if self._tenant is not None:
+            vetted = self._tenant.vet(activity, deadline)
+            if not isinstance(vetted, Activity):
+                record(vetted, 0.0, attempts=0)
+                return vetted
+            activity = vetted
         if self._idempotency is None:
-            return self._poster.deliver(
+            outcome = self._poster.deliver(
                 activity, deadline, interactive=interactive, may_exist=may_exist
             )
+            if self._tenant is not None:
+                self._tenant.after(outcome)
+            return outcome
         outcome = self._idempotency.deliver_once(
             activity,
             key,
@@ -84,6 +100,8 @@ class ActivityService:
             may_exist=may_exist,
             callers_key=own_key,
         )
+        if self._tenant is not None:
+            self._tenant.after(outcome)
         if isinstance(outcome, AlreadyDelivered):
             metrics.count(Metric.DEDUPLICATED)
             logger.info(

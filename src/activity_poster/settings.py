@@ -26,7 +26,9 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from activity_poster.deadline import CallTimes
+from activity_poster.leads import LeadPolicy
 from activity_poster.ratelimit import RateLimit
+from activity_poster.schema_check import SchemaMode
 
 _EXAMPLE_URL = "https://api-in21.leadsquared.com"
 # A DNS name or an IP address (IPv6 without its brackets, as urlsplit gives it).
@@ -50,7 +52,8 @@ def flag(value: str | None) -> bool:
 
 _Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 _Flag = Annotated[bool, BeforeValidator(lambda v: flag(v) if isinstance(v, str) else v)]
-_Mode = Annotated[DeliveryMode, BeforeValidator(lambda v: str(v).lower())]
+_LOWER = BeforeValidator(lambda v: str(v).lower())
+_Mode = Annotated[DeliveryMode, _LOWER]
 
 
 class Settings(BaseModel):
@@ -85,6 +88,15 @@ class Settings(BaseModel):
     max_receive_count: PositiveInt | None = Field(None, validation_alias="MAX_RECEIVE_COUNT")
     retry_backoff_base: PositiveInt = Field(30, validation_alias="RETRY_BACKOFF_BASE_SECONDS")
     retry_backoff_max: PositiveInt = Field(900, validation_alias="RETRY_BACKOFF_MAX_SECONDS")
+    # What the function checks of the account before posting (tenant.py).
+    schema_check: Annotated[SchemaMode, _LOWER] = Field(
+        SchemaMode.STRICT, validation_alias="LEADSQUARED_SCHEMA_CHECK"
+    )
+    schema_max_age: PositiveInt = Field(900, validation_alias="LEADSQUARED_SCHEMA_MAX_AGE")
+    lead_policy: Annotated[LeadPolicy, _LOWER] = Field(
+        LeadPolicy.CREATE, validation_alias="LEAD_POLICY"
+    )
+    lead_cache_seconds: PositiveInt = Field(300, validation_alias="LEAD_CACHE_SECONDS")
     # The account-wide budget (budget.py); without it, each container paces itself alone.
     budget_table: str | None = Field(None, validation_alias="LEADSQUARED_BUDGET_TABLE")
     daily_limit: PositiveInt | None = Field(None, validation_alias="LEADSQUARED_DAILY_LIMIT")
