@@ -145,6 +145,8 @@ def test_environment_variables_come_from_parameters(template: dict[str, Any]) ->
         "LEADSQUARED_API_URL": "LeadSquaredApiUrl",
         "LEADSQUARED_SECRET_ID": "LeadSquaredSecretId",
         "DELIVERY_MODE": "DeliveryMode",
+        "LEADSQUARED_SCHEMA_CHECK": "SchemaCheck",
+        "LEAD_POLICY": "LeadPolicy",
         "RETRY_BACKOFF_BASE_SECONDS": "RetryBackoffBaseSeconds",
         "MAX_RECEIVE_COUNT": "MaxReceiveCount",
         "RETRY_BACKOFF_MAX_SECONDS": "RetryBackoffMaxSeconds",
