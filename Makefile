@@ -31,7 +31,7 @@ help:
 	@echo "                  REDRIVE_ARGS='--reason NotTried', '--delete --reason InvalidActivity', --yes"
 	@echo "make build      sam build, with compiled bytecode"
 	@echo "make invoke     sam local invoke -e \$$EVENT (needs Docker and make stand-ins)"
-	@echo "make deploy     sam deploy --guided"
+	@echo "make deploy     sam deploy: guided the first time (or GUIDED=1), then from samconfig.toml"
 	@echo "make clean      remove build output and tool caches (.aws-sam, .pytest_cache, ...)"
 	@echo "make help       this list"
 
@@ -105,7 +105,13 @@ invoke: build
 
 .PHONY: deploy
 deploy: build
-	$(SAM) deploy --guided
+	# Guided the first time; afterwards samconfig.toml holds the answers and nothing is asked
+	# but the change set's confirmation (GUIDED=1 asks again).
+	@if [ -z "$(GUIDED)" ] && grep -q '^parameter_overrides' samconfig.toml; then \
+		$(SAM) deploy; \
+	else \
+		$(SAM) deploy --guided; \
+	fi
 
 .PHONY: clean
 clean:

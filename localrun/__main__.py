@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
             lines = output.getvalue()[start:]
             print(f"\n== {path}")
             print(_describe(event, answer, _outcomes(lines)))
-            print(f"   LeadSquared created {len(stack.emulator.created) - before} activities")
+            created = len(stack.emulator.created) - before
+            print(f"   LeadSquared created {created} {'activity' if created == 1 else 'activities'}")
             if args.verbose:
                 print(
                     "   function output:\n"

@@ -36,8 +36,10 @@ class RateLimit:
         per_container = self.calls // containers
         if per_container < 1:
             raise ValueError(
-                f"{containers} containers cannot share {self.calls} calls per "
-                f"{self.window_seconds:g} s: each needs at least one call per window"
+                f"{containers} containers cannot divide {self.calls} "
+                f"{'call' if self.calls == 1 else 'calls'} per {self.window_seconds:g} s: each "
+                "needs at least one call per window (with LEADSQUARED_BUDGET_TABLE they share "
+                "one budget instead)"
             )
         return RateLimit(per_container, self.window_seconds)
 
