@@ -55,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n== {path}")
             print(_describe(event, answer, _outcomes(lines)))
             created = len(stack.emulator.created) - before
-            print(f"   LeadSquared created {created} {'activity' if created == 1 else 'activities'}")
+            print(
+                f"   LeadSquared created {created} {'activity' if created == 1 else 'activities'}"
+            )
             if args.verbose:
                 print(
                     "   function output:\n"
