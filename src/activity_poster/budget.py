@@ -124,6 +124,14 @@ class AccountBudget:
         self._count_the_day()
         return True
 
+    def free_in(self) -> float:
+        """Seconds until this user may take a lease (0: now); one Query, takes nothing."""
+        now = self._clock()
+        taken = self._leases()
+        oldest = min((taken.get(slot, 0.0) for slot in range(self.limit.calls)), default=0.0)
+        ready = max(self._paused_until, oldest + self._span + self._defer)
+        return max(0.0, ready - now)
+
     def pause(self, seconds: float) -> None:
         """After a throttled answer: this container holds back for the window."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)

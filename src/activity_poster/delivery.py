@@ -56,6 +56,7 @@ class ActivityPoster:
         self._interactive_limiter = interactive_limiter or limiter
         self._mode = mode
         self._reconciler = Reconciler(client, caller, limiter)
+        self._bulk_limiter = bulk_limiter
         self._bulk = (
             None
             if mode is DeliveryMode.SINGLE
@@ -91,7 +92,7 @@ class ActivityPoster:
         reserved = False
         if result is None and self._bulk is not None and not interactive:
             reserved = activity.bulk_eligible and self._reserve_single_slot()
-            if activity.bulk_eligible and not reserved:
+            if activity.bulk_eligible and not reserved and not self._single_frees_first():
                 row = self._bulk.deliver_row(body, deadline)
                 result, attempts, via = row.result, row.attempts, "bulk"
                 if isinstance(result, MAY_EXIST):
@@ -123,6 +124,19 @@ class ActivityPoster:
         failing, the lost answer stands (the activity is not posted blind)."""
         settled = self._reconciler.settle(body, deadline)
         return settled if settled is None or isinstance(settled, Delivered) else lost
+
+    def _single_frees_first(self) -> bool:
+        """Auto mode: a single call waits for its slot when that frees before the bulk
+        budget's, so that auto mode never delivers slower than single calls would."""
+        if self._mode is not DeliveryMode.AUTO or self._limiter is None:
+            return False
+        if self._bulk_limiter is None:
+            return False  # an unpaced bulk budget is always free
+        try:
+            return self._limiter.free_in() < self._bulk_limiter.free_in()
+        except Exception:  # a budget that cannot be read: the bulk path decides, as before
+            logger.warning("could not compare the single and bulk budgets")
+            return False
 
     def _reserve_single_slot(self) -> bool:
         """Auto mode: a single call goes when the single budget has a slot free right now,

@@ -67,6 +67,10 @@ class Pacer(Protocol):
 
     def try_acquire(self) -> bool: ...
 
+    def free_in(self) -> float:
+        """Seconds until a slot is free (0 when one is free now); takes nothing."""
+        ...
+
     def pause(self, seconds: float) -> None: ...
 
 
@@ -117,6 +121,14 @@ class RollingWindowLimiter:
                 return False
             self._starts.append(now)
             return True
+
+    def free_in(self) -> float:
+        with self._lock:
+            now = self._clock()
+            ready = self._paused_until
+            if len(self._starts) == self.limit.calls:
+                ready = max(ready, self._starts[0] + self._span)
+            return max(0.0, ready - now)
 
     def pause(self, seconds: float) -> None:
         """Hold every caller back, for example after LeadSquared answered 'throttled'."""

@@ -114,3 +114,23 @@ def test_an_api_request_is_never_held_for_a_bulk_call(invoke, emulator: Emulator
 
     assert answer["statusCode"] == 201
     assert [r.path for r in emulator.received] == [SINGLE]
+
+
+def test_auto_takes_a_single_slot_when_it_frees_before_the_bulk_budget(
+    invoke, emulator: Emulator, set_env
+):
+    """Auto mode never waits for the bulk budget when single calls would go sooner."""
+    emulator.configure(rate_limit=RateLimit(100, 1.0), bulk_rate_limit=RateLimit(100, 1.0))
+    set_env(
+        DELIVERY_MODE="auto",
+        DELIVERY_WORKERS="10",
+        LEADSQUARED_RATE_LIMIT="3/1s",
+        LEADSQUARED_BULK_RATE_LIMIT="1/5s",
+    )
+    invoke(sqs_event(*[activity(ActivityNote=f"first {i}") for i in range(6)]))
+    emulator.reset()  # the bulk budget's one call is spent for 5 s
+
+    answer = invoke(sqs_event(*[activity(ActivityNote=f"second {i}") for i in range(5)]))
+
+    assert failed_ids(answer) == []
+    assert [r.path for r in emulator.received] == [SINGLE] * 5  # none waited for bulk
