@@ -294,6 +294,37 @@ def run(stack: LocalStack, pycache: Path) -> Section:
             auto_throttled == 0 and lite.throttled == 0,
         ),
     ]
+    # 3. Auto never loses to single: the template's BatchSize (10) and a 1-call bulk budget.
+    thin = Plan("Standard, bulk 1/5s", plan.single, RateLimit(1, 5.0))
+
+    def ten_per_batch(mode: str) -> Throughput:
+        return measure(
+            stack,
+            pycache,
+            handler="project",
+            plan=thin,
+            latency=LATENCY,
+            activities=SINGLE_ACTIVITIES,
+            batch_size=10,
+            env=_project_env(thin, mode, 10),
+        )
+
+    thin_single, thin_auto = ten_per_batch("single"), ten_per_batch("auto")
+    section.rows.append(
+        Row(
+            f"auto vs single, {thin.describe}, batches of 10: activities/s end to end",
+            f"auto {thin_auto.end_to_end_rate:.2f}/s, {thin_auto.bulk_calls} bulk calls",
+            f"single {thin_single.end_to_end_rate:.2f}/s",
+            ratio(thin_auto.end_to_end_rate, thin_single.end_to_end_rate),
+            ">= 0.95x single (auto never loses)",
+            thin_auto.end_to_end_rate >= 0.95 * thin_single.end_to_end_rate
+            and thin_auto.delivered == thin_auto.posted,
+        )
+    )
+    section.notes += [
+        _describe("auto vs single, single", thin_single),
+        _describe("auto vs single, auto", thin_auto),
+    ]
     section.notes += [
         "Throughput: one container process invokes the handler on successive SQS batches "
         "(built in the runner, no queue) against the emulator in the runner's process "
