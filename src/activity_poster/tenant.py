@@ -76,7 +76,14 @@ class Tenant:
         if problems:
             shown = problems[:MAX_ERRORS]
             return Invalid(tuple(p.as_dict() for p in shown), len(problems) - len(shown))
-        if self._leads is None or activity.RelatedProspectId is not None:
+        if self._leads is None:
+            if activity.named_by_phone:
+                # LeadSquared's Create takes a lead id or an email, and creates a lead for an
+                # unknown email; a phone names a lead only through a lookup.
+                message = "names the lead only with LEAD_POLICY=existing (a lead id or an email otherwise)"
+                return Invalid(({"field": "Phone", "message": message},))
+            return activity
+        if activity.RelatedProspectId is not None:
             return activity
         found = self._leads.resolve(body)
         if isinstance(found, str):

@@ -144,9 +144,11 @@ def accepted(body: Any, *, sns: bool = True) -> Activity | None:
         except (ValueError, RecursionError):
             return None
     try:
-        return parse_activity(data)
+        activity = parse_activity(data)
     except InvalidActivity:
         return None
+    # A lead named by Phone alone is refused under the default LEAD_POLICY (create).
+    return None if activity.named_by_phone else activity
 
 
 def is_invalid(body: Any) -> bool:

@@ -186,3 +186,59 @@ def test_a_type_created_since_the_schema_was_read_is_not_refused(
     assert failed_ids(answer) == []
     assert calls(emulator, TYPES) == 2  # read again once, before refusing
     assert len(emulator.created) == 2
+
+
+KNOWN_PHONE = "+91-9876501234"
+
+
+def test_a_lead_named_by_phone_alone_is_refused_under_the_default_policy(
+    invoke, emulator: Emulator, stack: LocalStack, dlq
+):
+    answer = invoke(sqs_event(activity(RelatedProspectId=None, Phone=KNOWN_PHONE)))
+
+    assert failed_ids(answer) == []
+    [letter] = letters(stack, dlq)
+    assert "Phone" in letter["MessageAttributes"]["ErrorMessage"]["StringValue"]
+    assert emulator.received == []
+
+
+def test_with_existing_leads_only_a_phone_is_posted_by_its_leads_id(
+    invoke, emulator: Emulator, set_env
+):
+    # A lead with this phone exists once an activity by email created it (default policy).
+    invoke(
+        sqs_event(
+            activity(
+                RelatedProspectId=None, EmailAddress="meera.iyer@example.org", Phone=KNOWN_PHONE
+            )
+        )
+    )
+    [first] = emulator.created
+    set_env(LEAD_POLICY="existing")
+
+    answer = invoke(
+        sqs_event(
+            activity(RelatedProspectId=None, Phone="+91 98765 01234", ActivityNote="by phone")
+        )
+    )
+
+    assert failed_ids(answer) == []
+    second = emulator.created[1]
+    assert second.body["RelatedProspectId"] == first.lead_id
+    assert "Phone" not in second.body
+
+
+def test_a_phone_two_leads_share_is_ambiguous_and_never_posted(
+    invoke, emulator: Emulator, stack: LocalStack, set_env, dlq
+):
+    for email in ("first.owner@example.org", "second.owner@example.org"):
+        invoke(sqs_event(activity(RelatedProspectId=None, EmailAddress=email, Phone=KNOWN_PHONE)))
+    set_env(LEAD_POLICY="existing")
+
+    answer = invoke(sqs_event(activity(RelatedProspectId=None, Phone=KNOWN_PHONE)))
+
+    assert failed_ids(answer) == []
+    assert len(emulator.created) == 2
+    [letter] = letters(stack, dlq)
+    assert letter["MessageAttributes"]["ErrorType"]["StringValue"] == "AmbiguousLead"
+    assert "9876501234" not in letter["MessageAttributes"]["ErrorMessage"]["StringValue"]

@@ -43,8 +43,11 @@ _EMAIL_RE = re.compile(r"^[^@\s]+@(?=[^@\s]+\Z)[^@\s]+\.[^@\s]")
 NEW_LEAD_FIELDS = ("FirstName", "LastName", "Phone")
 NEW_LEAD_FIELDS_MESSAGE = "only used with EmailAddress, to create the lead when none has that email"
 ONE_LEAD_MESSAGE = (
-    "name the lead with exactly one of RelatedProspectId (or LeadId) and EmailAddress"
+    "name the lead with exactly one of RelatedProspectId (or LeadId) and EmailAddress "
+    "(or, with LEAD_POLICY=existing, Phone alone)"
 )
+PHONE_ALONE_FIELDS = ("FirstName", "LastName")
+PHONE_ALONE_MESSAGE = "only used with EmailAddress: a lead named by Phone alone must exist"
 
 # An activity sets a handful of fields: the bound keeps one message's work small.
 MAX_FIELDS = 200
@@ -55,13 +58,16 @@ _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 def lead_identity_violations(given: Mapping[str, Any]) -> list[tuple[str, str]]:
     """How the lead is named, checked over the given values (by field name or alias; None or
     absent when not given): exactly one of RelatedProspectId (or LeadId) and EmailAddress,
-    and FirstName, LastName and Phone only with EmailAddress. The (field, message) pairs it
-    breaks, in a set order; none when it holds."""
+    and FirstName, LastName and Phone only with EmailAddress; or Phone alone (a lead that
+    must exist: only LEAD_POLICY=existing posts it, after looking the lead up). The (field,
+    message) pairs it breaks, in a set order; none when it holds."""
 
     def present(key: str) -> bool:
         return given.get(key) is not None
 
     by_id = present("RelatedProspectId") or present("LeadId")
+    if not by_id and not present("EmailAddress") and present("Phone"):
+        return [(name, PHONE_ALONE_MESSAGE) for name in PHONE_ALONE_FIELDS if present(name)]
     if by_id == present("EmailAddress"):
         return [("RelatedProspectId", ONE_LEAD_MESSAGE)]
     if by_id:
@@ -155,6 +161,11 @@ class Activity(BaseModel):
             field, message = violations[0]
             raise PydanticCustomError("lead_identity", message, {"field": field})
         return self
+
+    @property
+    def named_by_phone(self) -> bool:
+        """The lead is named by Phone alone: it must be looked up (LEAD_POLICY=existing)."""
+        return self.RelatedProspectId is None and self.EmailAddress is None
 
     def to_leadsquared(self) -> dict[str, Any]:
         """The request body for ProspectActivity.svc/Create: set fields only, canonical names."""
