@@ -134,3 +134,15 @@ def test_auto_takes_a_single_slot_when_it_frees_before_the_bulk_budget(
 
     assert failed_ids(answer) == []
     assert [r.path for r in emulator.received] == [SINGLE] * 5  # none waited for bulk
+
+
+def test_the_activity_owner_travels_in_its_bulk_row(invoke, emulator: Emulator, bulk):
+    owner = "owner.one@example.com"
+
+    answer = invoke(sqs_event(activity(ActivityNote="owned", ActivityOwnerEmail=owner), activity()))
+
+    assert failed_ids(answer) == []
+    [call] = emulator.received
+    rows = {row.get("ActivityNote"): row for row in call.json}
+    assert rows["owned"]["ActivityOwnerEmail"] == owner
+    assert "ActivityOwnerEmail" not in rows["Webinar attended"]

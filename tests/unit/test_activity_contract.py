@@ -684,3 +684,17 @@ def test_unwrap_sns_refuses_a_message_that_is_not_json(message: str, words: str)
     (error,) = caught.value.errors
     assert error.field == "(body)"
     assert error.message.startswith(words)
+
+
+def test_the_activity_owner_must_be_an_email() -> None:
+    from activity_poster.models import InvalidActivity, parse_activity
+
+    body = {"RelatedProspectId": LEAD_ID, "ActivityEvent": 212, "ActivityOwnerEmail": "Asha"}
+    try:
+        parse_activity(body)
+    except InvalidActivity as error:
+        assert [e.field for e in error.errors] == ["ActivityOwnerEmail"]
+    else:
+        raise AssertionError("an owner that is not an email was accepted")
+    good = parse_activity({**body, "ActivityOwnerEmail": "owner.one@example.com"})
+    assert good.to_leadsquared()["ActivityOwnerEmail"] == "owner.one@example.com"

@@ -101,6 +101,9 @@ class Activity(BaseModel):
     ProcessFilesAsync: StrictBool | None = None
     ValidateDropDownOptions: StrictBool | None = None
     IncludeLeadScore: StrictBool | None = None
+    # The activity's owner, by the user's email: documented for the bulk endpoints, which
+    # take it per row; passed as given on Create.
+    ActivityOwnerEmail: Text | None = None
     # Ours, not LeadSquared's: names the activity for deduplication; never posted.
     IdempotencyKey: Text | None = Field(default=None, min_length=1, max_length=256)
 
@@ -126,7 +129,7 @@ class Activity(BaseModel):
             raise PydanticCustomError("guid", "must be a lead id (a GUID)")
         return value
 
-    @field_validator("EmailAddress")
+    @field_validator("EmailAddress", "ActivityOwnerEmail")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
         if value is not None and not _EMAIL_RE.match(value):
