@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import budget, bytecode, cold_start, cpu, memory, report, throughput
+from bench import budget, bytecode, cold_start, cpu, memory, preflight, report, throughput
 from bench.report import Section
 from bench.standins import emulator_process
 from leadsquared_emulator import EmulatorConfig
@@ -56,6 +56,8 @@ def main() -> int:
         sections.append(throughput.run(stack, pycache))
         progress("shared budget (about 100 s)")
         sections.append(budget.run(stack))
+        progress("schema pre-flight")
+        sections.append(preflight.run(stack))
         progress("cold start")
         sections.append(cold_start.run(stack, pycache))
         with emulator_process(pycache, "--rate-limit", "none", "--bulk-rate-limit", "none") as url:
