@@ -12,7 +12,6 @@ meanwhile is soon found; a failed lookup not at all. Reasons show addresses mask
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -21,9 +20,10 @@ from enum import StrEnum
 from typing import Any, Literal
 from urllib.parse import quote
 
+from activity_poster.leadsquared import lookup
 from activity_poster.leadsquared.schema import Request
 
-LEAD_BY_EMAIL_PATH = "/v2/LeadManagement.svc/Leads.GetByEmailaddress?emailaddress="
+LEAD_BY_EMAIL_PATH = lookup.LEAD_BY_EMAIL_PATH
 LEAD_BY_PHONE_PATH = "/v2/LeadManagement.svc/RetrieveLeadByPhoneNumber?phone="
 DEFAULT_CACHE_SECONDS = 300.0
 MAX_NOT_FOUND_SECONDS = 60.0
@@ -82,16 +82,10 @@ def find_lead(request: Request, by: By, address: str) -> Resolved:
 
 def lead_ids(status: int, body: bytes) -> list[str] | LookupFailed:
     """The ids of the leads in a lookup's answer (a JSON array of leads)."""
-    try:
-        document = json.loads(body) if status == 200 else None
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        document = None
-    if not isinstance(document, list):
-        return LookupFailed(f"answered HTTP {status} without a list of leads")
-    ids = [lead.get("ProspectID") if isinstance(lead, dict) else None for lead in document]
-    if not all(isinstance(lead_id, str) and lead_id.strip() for lead_id in ids):
-        return LookupFailed("answered a lead without its ProspectID")
-    return list(dict.fromkeys(str(lead_id) for lead_id in ids))  # a lead listed twice is one
+    ids = lookup.lead_ids(status, body)
+    if ids is None:
+        return LookupFailed(f"answered HTTP {status} without a readable list of leads")
+    return ids
 
 
 def posted_by_id(activity: Mapping[str, Any], lead_id: str) -> dict[str, Any]:

@@ -191,7 +191,7 @@ def test_the_email_is_looked_up_before_the_phone(clock):
 def test_find_lead_names_the_lookup_that_failed():
     result = find_lead(lambda method, path, body: (503, b""), "Phone", PHONE)
     assert result == LookupFailed(
-        "the lead lookup by Phone answered HTTP 503 without a list of leads"
+        "the lead lookup by Phone answered HTTP 503 without a readable list of leads"
     )
 
 

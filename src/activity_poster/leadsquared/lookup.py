@@ -50,17 +50,24 @@ def lead_by_email_path(email: str) -> str:
     return LEAD_BY_EMAIL_PATH + quote(email, safe="")
 
 
-def lead_id_from(status: int, body: bytes) -> str | NotFound | Unreadable:
-    """The one lead with that email; NotFound when there is none (then no activity exists)."""
+def lead_ids(status: int, body: bytes) -> list[str] | None:
+    """The ids of the leads in a lead lookup's answer (a JSON array of leads); None when the
+    answer cannot be read that way, or lists a lead without its ProspectID."""
     document = _json(body) if status == 200 else None
     if not isinstance(document, list):
-        return Unreadable(f"lead lookup answered HTTP {status}")
-    ids = [lead.get("ProspectID") for lead in document if isinstance(lead, dict)]
-    if not document:
-        return NotFound()
-    if len(ids) != 1 or not isinstance(ids[0], str) or not ids[0]:
-        return Unreadable("lead lookup answered more than one lead, or none readable")
-    return ids[0]
+        return None
+    ids = [lead.get("ProspectID") if isinstance(lead, dict) else None for lead in document]
+    if not all(isinstance(lead_id, str) and lead_id.strip() for lead_id in ids):
+        return None
+    return list(dict.fromkeys(str(lead_id) for lead_id in ids))  # a lead listed twice is one
+
+
+def lead_id_from(status: int, body: bytes) -> str | NotFound | Unreadable:
+    """The one lead with that email; NotFound when there is none (then no activity exists)."""
+    ids = lead_ids(status, body)
+    if ids is None or len(ids) > 1:
+        return Unreadable(f"lead lookup answered HTTP {status} without exactly one lead")
+    return ids[0] if ids else NotFound()
 
 
 def retrieve_request(lead_id: str, event: int, offset: int) -> tuple[str, dict[str, Any]]:
