@@ -7,7 +7,8 @@
   fails, its visibility timeout grows with its receive count, see `retry_delay`, and SQS's
   redrive moves it to the DLQ after maxReceiveCount); or put back (never tried: visible
   again after the base retry delay, and on its last receive a fresh copy is queued
-  instead, MAX_PUT_BACKS times at most, then it is dead-lettered as NotTried); or looked
+  instead, MAX_PUT_BACKS times at most, then it is dead-lettered as NotTried; the same for
+  an activity a lookup could not verify, which was not posted either); or looked
   up later (the activity may exist: retried later as a fresh copy marked MayExist, which is
   looked up before it is posted again; a copy already marked is simply retried later);
   or wait for the reset (the day's calls are spent: visible again when the day resets, at
@@ -51,6 +52,7 @@ LEADSQUARED_WINDOW_SECONDS = 5.0
 MAX_VISIBILITY_SECONDS = 43200
 INVALID_ACTIVITY = "InvalidActivity"
 NOT_TRIED_ERROR = "NotTried"
+UNVERIFIED_ERROR = "Unverified"
 KEY_REUSED = "IdempotencyKeyReused"
 # A message never tried is put back as a fresh copy at most this many times, then
 # dead-lettered: the function's time budget, not the activity, needs fixing.
@@ -100,7 +102,7 @@ RULES: dict[type[Outcome], Rule] = {
     TimedOut:         Rule(Again.AFTER_BACKOFF,         OnQueue.LOOK_UP_LATER,  HTTPStatus.GATEWAY_TIMEOUT,      Metric.UNAVAILABLE),
     ConnectionLost:   Rule(Again.AFTER_BACKOFF,         OnQueue.LOOK_UP_LATER,  HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
     Unaccounted:      Rule(Again.NEVER,                 OnQueue.LOOK_UP_LATER,  HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
-    Unverified:       Rule(Again.NEVER,                 OnQueue.LOOK_UP_LATER,  HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
+    Unverified:       Rule(Again.NEVER,                 OnQueue.PUT_BACK,       HTTPStatus.BAD_GATEWAY,          Metric.UNAVAILABLE),
     Unauthorized:     Rule(Again.WITH_NEW_KEYS,         OnQueue.RETRY_LATER,    HTTPStatus.BAD_GATEWAY,          Metric.UNAUTHORIZED),
     NotTried:         Rule(Again.NEVER,                 OnQueue.PUT_BACK,       HTTPStatus.SERVICE_UNAVAILABLE,  Metric.NOT_TRIED),
     StoreUnavailable: Rule(Again.NEVER,                 OnQueue.RETRY_LATER,    HTTPStatus.SERVICE_UNAVAILABLE,  Metric.UNAVAILABLE),

@@ -25,11 +25,19 @@ from activity_poster.adapters.sqs_records import (
 )
 from activity_poster.metrics import Metric
 from activity_poster.observability import logger
-from activity_poster.outcomes import Invalid, KeyReused, Outcome, OverDailyLimit, Rejected
+from activity_poster.outcomes import (
+    Invalid,
+    KeyReused,
+    Outcome,
+    OverDailyLimit,
+    Rejected,
+    Unverified,
+)
 from activity_poster.policy import (
     MAX_PUT_BACKS,
     MAX_VISIBILITY_SECONDS,
     NOT_TRIED_ERROR,
+    UNVERIFIED_ERROR,
     OnQueue,
     dead_letter_reason,
     retry_delay,
@@ -63,6 +71,10 @@ class SqsFailures:
     def settle(self, record: SqsRecord, outcome: Outcome, delays: Delays) -> bool:
         """Apply the policy to `record`; True when the message may leave the queue."""
         action = rule(outcome).queue
+        if isinstance(outcome, Unverified) and not may_exist(record):
+            # Not marked yet (a bulk row whose lookup failed): the mark comes first, so that
+            # no receive posts it blind.
+            action = OnQueue.LOOK_UP_LATER
         if action is OnQueue.ACKNOWLEDGE:
             return True
         if action is OnQueue.DEAD_LETTER:
@@ -74,7 +86,7 @@ class SqsFailures:
             receives(record), self._settings.retry_backoff_base, self._settings.retry_backoff_max
         )
         if action is OnQueue.PUT_BACK:
-            if self._last_receive(record) and self._put_back_fresh(record):
+            if self._last_receive(record) and self._put_back_fresh(record, outcome):
                 return True
             delay = self._settings.retry_backoff_base
         elif action is OnQueue.LOOK_UP_LATER and self._mark_for_lookup(record, delay):
@@ -93,15 +105,22 @@ class SqsFailures:
         limit = self._settings.max_receive_count
         return limit is not None and receives(record) >= limit - 1
 
-    def _put_back_fresh(self, record: SqsRecord) -> bool:
-        """A message never tried still used up its receives. Rather than let SQS dead-letter
-        it for that, put a fresh copy on the queue (safe: LeadSquared never saw it) and
-        acknowledge this one; after MAX_PUT_BACKS copies, dead-letter it with a reason that
-        names the time budget."""
+    def _put_back_fresh(self, record: SqsRecord, outcome: Outcome) -> bool:
+        """A message not posted in any of its receives (never tried, or its lookup could not
+        tell) still used them up. Rather than let SQS dead-letter it for that, put a fresh
+        copy on the queue (safe: this receive posted nothing) and acknowledge this one;
+        after MAX_PUT_BACKS copies, dead-letter it with a reason that says why."""
         source = text(record, "eventSourceARN")
         if source is None or is_fifo(source):
             return False  # a copy would jump ahead of its FIFO group
         copies = put_backs(record)
+        if copies >= MAX_PUT_BACKS and isinstance(outcome, Unverified):
+            reason = (
+                f"an earlier attempt may have created it, and the lookups of {copies + 1} "
+                "copies of this message could not tell: look for it in LeadSquared before "
+                "moving it back"
+            )
+            return self._dead_letter(record, UNVERIFIED_ERROR, reason)
         if copies >= MAX_PUT_BACKS:
             shortest = self._settings.call_times.shortest
             reason = (
