@@ -2,9 +2,9 @@
 
 The account's activity types (schema_check.py) refuse an activity LeadSquared would refuse
 (an unknown type or field, a missing mandatory field, a value that is not an option or does
-not parse), naming the field; with `LEAD_POLICY=existing`, an activity addressed by email is
-posted by the id of the lead that has it, and never creates one (leads.py). Each read takes a
-slot of the standard budget, like any call.
+not parse), naming the field; with `LEAD_POLICY=existing`, an activity addressed by email
+(or by phone alone) is posted by the id of the lead that has it, and never creates one
+(leads.py). Each read takes a slot of the standard budget, like any call.
 """
 
 from __future__ import annotations
