@@ -20,7 +20,6 @@ from activity_poster.deadline import CallTimes, Deadline
 from activity_poster.metrics import Metric
 from activity_poster.observability import logger
 from activity_poster.outcomes import (
-    ConnectionLost,
     Misdirected,
     NotTried,
     Outcome,
@@ -29,7 +28,7 @@ from activity_poster.outcomes import (
     TimedOut,
     Unauthorized,
 )
-from activity_poster.policy import RetryPolicy
+from activity_poster.policy import RetryPolicy, may_exist
 from activity_poster.ratelimit import DailyLimitReached, Pacer
 
 # Before another attempt after a lost answer: the outcome if the lookup settled it (found:
@@ -124,7 +123,7 @@ class RetryingCaller:
             next_wait = self._policy.wait_before_retry(result, attempts)
             if next_wait is None:
                 return Tried(result, attempts)
-            if reconcile is not None and isinstance(result, TimedOut | ConnectionLost):
+            if reconcile is not None and may_exist(result):
                 settled = reconcile(result)
                 if settled is not None:
                     return Tried(settled, attempts)

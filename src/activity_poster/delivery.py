@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from activity_poster import metrics
+from activity_poster import metrics, policy
 from activity_poster.bulk_delivery import BulkCollector
 from activity_poster.calls import RetryingCaller, Tried
 from activity_poster.deadline import NO_DEADLINE, Deadline
@@ -19,22 +19,16 @@ from activity_poster.leadsquared.client import LeadSquaredClient
 from activity_poster.models import Activity
 from activity_poster.observability import logger
 from activity_poster.outcomes import (
-    ConnectionLost,
     Delivered,
     Invalid,
     NotTried,
     Outcome,
-    TimedOut,
-    Unaccounted,
     outcome_name,
 )
 from activity_poster.policy import INVALID_ACTIVITY, rule
 from activity_poster.ratelimit import DailyLimitReached, Pacer
 from activity_poster.reconcile import Reconciler
 from activity_poster.settings import DeliveryMode
-
-# Answers after which the activity may exist: looked up before it is sent again.
-MAY_EXIST = TimedOut | ConnectionLost | Unaccounted
 
 
 class ActivityPoster:
@@ -95,7 +89,7 @@ class ActivityPoster:
             if activity.bulk_eligible and not reserved and not self._single_frees_first():
                 row = self._bulk.deliver_row(body, deadline)
                 result, attempts, via = row.result, row.attempts, "bulk"
-                if isinstance(result, MAY_EXIST):
+                if policy.may_exist(result):
                     # A row of a bulk call that may have committed is looked up before it
                     # is sent again, on its own.
                     result = self._reconciler.settle(body, deadline)

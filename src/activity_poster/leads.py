@@ -88,12 +88,6 @@ def lead_ids(status: int, body: bytes) -> list[str] | LookupFailed:
     return ids
 
 
-def posted_by_id(activity: Mapping[str, Any], lead_id: str) -> dict[str, Any]:
-    """The Create body that posts `activity` to the lead `lead_id`, and creates no lead."""
-    body = {key: value for key, value in activity.items() if key not in ADDRESS_FIELDS}
-    return {"RelatedProspectId": lead_id, **body}
-
-
 def masked(by: By, address: str) -> str:
     """`priya.nair@example.org` -> `p***@example.org`; a phone -> `***34`."""
     if by == "EmailAddress":
@@ -136,13 +130,6 @@ class LeadResolver:
         if not isinstance(result, LookupFailed):
             self._keep(key, result)
         return result
-
-    def forget(self, activity: Mapping[str, Any]) -> None:
-        """Drop what is kept for the activity's address (say, LeadSquared no longer has it)."""
-        address = _address(activity)
-        if address is not None:
-            with self._lock:
-                self._cache.pop(_cache_key(*address), None)
 
     def _keep(self, key: tuple[str, str], result: Resolved) -> None:
         found = isinstance(result, str)

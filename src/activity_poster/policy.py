@@ -115,6 +115,11 @@ def rule(outcome: Outcome) -> Rule:
     return RULES[type(outcome)]
 
 
+def may_exist(outcome: Outcome) -> bool:
+    """An answer after which the activity may exist: it is looked up before it is sent again."""
+    return rule(outcome).queue is OnQueue.LOOK_UP_LATER
+
+
 def dead_letter_reason(outcome: Invalid | Rejected | KeyReused) -> tuple[str, str]:
     """(ErrorType, ErrorMessage) of the dead letter."""
     if isinstance(outcome, Invalid):

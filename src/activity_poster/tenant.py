@@ -14,7 +14,13 @@ from typing import Any
 
 from activity_poster.calls import RetryingCaller
 from activity_poster.deadline import NO_DEADLINE, Deadline
-from activity_poster.leads import AmbiguousLead, LeadNotFound, LeadPolicy, LeadResolver
+from activity_poster.leads import (
+    ADDRESS_FIELDS,
+    AmbiguousLead,
+    LeadNotFound,
+    LeadPolicy,
+    LeadResolver,
+)
 from activity_poster.leadsquared.client import LeadSquaredClient
 from activity_poster.leadsquared.schema import fetch_schema
 from activity_poster.models import MAX_ERRORS, Activity
@@ -87,14 +93,9 @@ class Tenant:
             return activity
         found = self._leads.resolve(body)
         if isinstance(found, str):
+            # Posted by id, without the address fields: nothing that could create a lead.
             return activity.model_copy(
-                update={
-                    "RelatedProspectId": found,
-                    "EmailAddress": None,
-                    "FirstName": None,
-                    "LastName": None,
-                    "Phone": None,
-                }
+                update={"RelatedProspectId": found, **dict.fromkeys(ADDRESS_FIELDS)}
             )
         if isinstance(found, LeadNotFound | AmbiguousLead):
             return Rejected(type(found).__name__, found.reason)
