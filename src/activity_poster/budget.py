@@ -7,16 +7,19 @@ only if the lease still holds the time that was read: two containers can never t
 lease, and a lease is taken at most once per W + margin, so no rolling window of W seconds
 holds more than N calls across all containers. Clocks of Lambda hosts are NTP-synchronised
 to a few milliseconds; the margin (0.1 s by default) covers that skew and the time between
-taking a lease and the request reaching LeadSquared.
+taking a lease and the request reaching LeadSquared. A call that has to open a connection
+first (a cold start, a pool growing) dates its lease again once the connection is open, just
+before the request leaves (`redate`): a slow handshake never shortens the gap between two
+calls' arrivals below the window.
 
 Callers who wait (the API) go first: batch work (SQS) takes a lease only once it has been
 free for `defer` seconds (0.15 s by default), and no sooner than W / N after the newest
 lease, so a request arriving during a full-speed drain finds a lease freeing within moments
 and takes it first, while batches still use nearly all of the budget (a lease cycle is
-W + margin + defer). Within a container
-one thread at a time looks for a lease, so a busy container adds one contender, not ten.
-Cost per call: one Query and one conditional UpdateItem (a few ms each in-region); with a
-daily limit, one more UpdateItem.
+W + margin + defer). Within a container one thread at a time looks for a lease, so a busy
+container adds one contender, not ten. Cost per call: one Query and one conditional
+UpdateItem (a few ms each in-region); one more UpdateItem for a call that opened a new
+connection, and one with a daily limit.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ class DailyLimit:
 
 
 class AccountBudget:
-    """The same interface as RollingWindowLimiter: acquire, try_acquire, pause."""
+    """The same interface as RollingWindowLimiter: acquire, try_acquire, pause, redate."""
 
     def __init__(
         self,
@@ -63,6 +66,7 @@ class AccountBudget:
         client: DynamoDBClient | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        taken: threading.local | None = None,
     ) -> None:
         """`defer`: how long a lease must have been free before this user takes it (0 for
         the API, 0.15 s for batches by default); `daily`: the account's calls per UTC day."""
@@ -78,6 +82,7 @@ class AccountBudget:
         self._clock = clock
         self._sleep = sleep
         self._paused_until = 0.0
+        self._taken = taken if taken is not None else threading.local()
 
     @property
     def client(self) -> DynamoDBClient:
@@ -97,6 +102,7 @@ class AccountBudget:
             client=self._client,
             clock=self._clock,
             sleep=self._sleep,
+            taken=self._taken,
         )
 
     def acquire(self, latest: float | None = None) -> bool:
@@ -136,6 +142,17 @@ class AccountBudget:
         """After a throttled answer: this container holds back for the window."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
+    def redate(self) -> None:
+        """Date this thread's last lease now, if it still holds the time it was taken at:
+        one more UpdateItem, only for a call that opened a new connection."""
+        lease: tuple[int, float] | None = getattr(self._taken, "lease", None)
+        if lease is None:
+            return
+        slot, seen = lease
+        now = self._clock()
+        if now > seen and self._take(slot, seen, now):
+            self._taken.lease = (slot, now)
+
     def _try_once(self) -> float | None:
         """Take a free lease (None), or say when one may be free (wall-clock seconds)."""
         now = self._clock()
@@ -152,6 +169,7 @@ class AccountBudget:
         if ready > now:
             return ready
         if self._take(slot, taken.get(slot), now):
+            self._taken.lease = (slot, now)
             return None
         return now  # another container took it first: look again at once
 

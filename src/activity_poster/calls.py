@@ -17,6 +17,7 @@ from typing import NamedTuple
 from activity_poster import metrics
 from activity_poster.credentials import ApiKeys, KeyStore
 from activity_poster.deadline import CallTimes, Deadline
+from activity_poster.leadsquared.client import on_new_connection
 from activity_poster.metrics import Metric
 from activity_poster.observability import logger
 from activity_poster.outcomes import (
@@ -99,7 +100,12 @@ class RetryingCaller:
             if read_timeout is None:
                 return Tried(result, attempts)
             sent = time.perf_counter()
-            result = call(keys, read_timeout)
+            # A call that opens a connection first dates its slot again once it is open.
+            announce = on_new_connection.set(None if limiter is None else limiter.redate)
+            try:
+                result = call(keys, read_timeout)
+            finally:
+                on_new_connection.reset(announce)
             attempts += 1
             if not isinstance(result, TimedOut):
                 metrics.upstream_latency((time.perf_counter() - sent) * 1000)

@@ -73,6 +73,11 @@ class Pacer(Protocol):
 
     def pause(self, seconds: float) -> None: ...
 
+    def redate(self) -> None:
+        """The call that took this thread's last slot leaves only now (it opened a new
+        connection first): its slot counts from now."""
+        ...
+
 
 class RollingWindowLimiter:
     """At most `calls` starts in any `window + margin` seconds, shared by all threads.
@@ -96,6 +101,7 @@ class RollingWindowLimiter:
         self._lock = threading.Lock()
         self._clock = clock
         self._sleep = sleep
+        self._taken = threading.local()  # when this thread last took a slot
 
     def acquire(self, latest: float | None = None) -> bool:
         """Wait for a slot and take it; False (without waiting) if none frees up by `latest`."""
@@ -107,6 +113,7 @@ class RollingWindowLimiter:
                     ready = max(ready, self._starts[0] + self._span)
                 if ready <= now:
                     self._starts.append(now)
+                    self._taken.at = now
                     return True
                 if latest is not None and ready > latest:
                     return False
@@ -120,6 +127,7 @@ class RollingWindowLimiter:
             if self._paused_until > now or full:
                 return False
             self._starts.append(now)
+            self._taken.at = now
             return True
 
     def free_in(self) -> float:
@@ -134,3 +142,12 @@ class RollingWindowLimiter:
         """Hold every caller back, for example after LeadSquared answered 'throttled'."""
         with self._lock:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    def redate(self) -> None:
+        with self._lock:
+            taken = getattr(self._taken, "at", None)
+            if taken is None or taken not in self._starts:
+                return  # the slot has left the log: it no longer limits anything
+            self._starts.remove(taken)
+            self._taken.at = now = self._clock()
+            self._starts.append(now)  # the newest start: the log stays in order

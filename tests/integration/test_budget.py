@@ -101,6 +101,27 @@ class SimulatedClock:
         return self.now
 
 
+def test_a_lease_dated_again_counts_from_then_in_every_container(stack: LocalStack, table: str):
+    clock = SimulatedClock()
+    first, other = (
+        AccountBudget(
+            table, "standard", RateLimit(1, 5.0), client=stack.client("dynamodb"), clock=clock
+        )
+        for _ in range(2)
+    )
+    assert first.try_acquire() is True
+    clock.now += 0.3  # the call's new connection is open only now
+    first.redate()
+
+    clock.now += 4.9  # free by the first date (window + margin), not by the second
+    assert other.try_acquire() is False
+    clock.now += 0.25
+    assert other.try_acquire() is True
+    first.redate()  # the lease is no longer first's: it stays where the other put it
+    clock.now += 5.05
+    assert first.try_acquire() is False
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     steps=st.lists(

@@ -164,3 +164,30 @@ def test_threads_share_one_window() -> None:
     # 12 calls at 4 per 0.3 s need at least two full windows.
     assert max(starts) - min(starts) >= 0.6 - 0.01
     assert max_in_any_window(sorted(starts), 0.3 - 0.005) <= 4
+
+
+def test_a_slot_dated_again_counts_from_when_its_request_left() -> None:
+    pacer, clock = limiter(2, 5.0)
+    assert pacer.acquire()  # this call then spends 0.3 s opening its connection
+    clock.now = 0.3
+    pacer.redate()
+    assert pacer.acquire()
+
+    assert pacer.acquire()
+
+    assert clock.now == pytest.approx(5.3)
+
+
+def test_dating_again_moves_only_this_threads_own_slot() -> None:
+    pacer, clock = limiter(2, 5.0)
+    assert pacer.acquire()
+    clock.now = 1.0
+    other = threading.Thread(target=pacer.acquire)
+    other.start()
+    other.join()
+    clock.now = 1.5
+    pacer.redate()  # this thread's slot (taken at 0) moves to 1.5; the other stays at 1
+
+    assert pacer.acquire()
+
+    assert clock.now == pytest.approx(6.0)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPSConnectionPool
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
@@ -40,6 +44,30 @@ _STATIC_HEADERS = {
 }
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
+# Called in the calling thread once a new connection is open, just before its first request
+# leaves: the rate-limit slot taken for the call is dated again from then (calls.py).
+on_new_connection: ContextVar[Callable[[], None] | None] = ContextVar(
+    "on_new_connection", default=None
+)
+
+
+def _announce() -> None:
+    announce = on_new_connection.get()
+    if announce is not None:
+        announce()
+
+
+class _Announced(HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _announce()
+
+
+class _AnnouncedTLS(HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()  # the TLS handshake included
+        _announce()
+
 
 class LeadSquaredClient:
     def __init__(
@@ -58,6 +86,8 @@ class LeadSquaredClient:
         self._pool = urllib3.connection_from_url(
             api_url, maxsize=max_connections, retries=Retry(total=False, redirect=False)
         )
+        tls = isinstance(self._pool, HTTPSConnectionPool)
+        self._pool.ConnectionCls = _AnnouncedTLS if tls else _Announced
         self.api_url = api_url
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
