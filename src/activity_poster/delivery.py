@@ -2,12 +2,14 @@
 
 In bulk and auto modes activities that name their lead by id may go through the bulk
 endpoint, up to 25 per call, which has a budget of its own; auto mode uses a single call
-whenever the single budget has a slot free at that moment. Every activity ends in one log
-line and one final metric.
+whenever the single budget has a slot free at that moment, or will free one for this activity
+before the bulk budget frees its next call. Every activity ends in one log line and one final
+metric.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -51,6 +53,9 @@ class ActivityPoster:
         self._mode = mode
         self._reconciler = Reconciler(client, caller, limiter)
         self._bulk_limiter = bulk_limiter
+        # Auto mode: activities sent to wait for a single slot and not yet answered.
+        self._routed_single = 0
+        self._routing = threading.Lock()
         self._bulk = (
             None
             if mode is DeliveryMode.SINGLE
@@ -83,10 +88,11 @@ class ActivityPoster:
         attempts, via = 0, "single"
         if may_exist:
             result = self._reconciler.settle(body, deadline)
-        reserved = False
+        reserved = routed = False
         if result is None and self._bulk is not None and not interactive:
             reserved = activity.bulk_eligible and self._reserve_single_slot()
-            if activity.bulk_eligible and not reserved and not self._single_frees_first():
+            routed = activity.bulk_eligible and not reserved and self._route_single()
+            if activity.bulk_eligible and not reserved and not routed:
                 row = self._bulk.deliver_row(body, deadline)
                 result, attempts, via = row.result, row.attempts, "bulk"
                 if policy.may_exist(result):
@@ -94,7 +100,14 @@ class ActivityPoster:
                     # is sent again, on its own.
                     result = self._reconciler.settle(body, deadline)
         if result is None:
-            single = self._single(body, deadline, slot_reserved=reserved, interactive=interactive)
+            try:
+                single = self._single(
+                    body, deadline, slot_reserved=reserved, interactive=interactive
+                )
+            finally:
+                if routed:
+                    with self._routing:
+                        self._routed_single -= 1
             result, attempts = single.result, attempts + single.attempts
         record(result, time.perf_counter() - started, attempts, via)
         return result
@@ -119,18 +132,27 @@ class ActivityPoster:
         settled = self._reconciler.settle(body, deadline)
         return settled if settled is None or isinstance(settled, Delivered) else lost
 
-    def _single_frees_first(self) -> bool:
-        """Auto mode: a single call waits for its slot when that frees before the bulk
-        budget's, so that auto mode never delivers slower than single calls would."""
+    def _route_single(self) -> bool:
+        """Auto mode: wait for a single slot when this activity's turn at the single budget
+        comes before the bulk budget's next call, so that auto mode never delivers slower
+        than single calls would. The activities already waiting for single slots go first,
+        one every window / calls; counting them keeps a large batch from queueing on a small
+        single budget while one bulk call could carry 25 of them."""
         if self._mode is not DeliveryMode.AUTO or self._limiter is None:
             return False
         if self._bulk_limiter is None:
             return False  # an unpaced bulk budget is always free
         try:
-            return self._limiter.free_in() < self._bulk_limiter.free_in()
+            single, bulk = self._limiter.free_in(), self._bulk_limiter.free_in()
         except Exception:  # a budget that cannot be read: the bulk path decides, as before
             logger.warning("could not compare the single and bulk budgets")
             return False
+        spacing = self._limiter.limit.window_seconds / self._limiter.limit.calls
+        with self._routing:
+            if single + self._routed_single * spacing >= bulk:
+                return False
+            self._routed_single += 1
+            return True
 
     def _reserve_single_slot(self) -> bool:
         """Auto mode: a single call goes when the single budget has a slot free right now,

@@ -146,3 +146,27 @@ def test_the_activity_owner_travels_in_its_bulk_row(invoke, emulator: Emulator, 
     rows = {row.get("ActivityNote"): row for row in call.json}
     assert rows["owned"]["ActivityOwnerEmail"] == owner
     assert "ActivityOwnerEmail" not in rows["Webinar attended"]
+
+
+def test_auto_fills_bulk_calls_when_the_single_budget_is_small(
+    invoke, emulator: Emulator, set_env
+):
+    """A large batch on a small plan (Lite's 2 single and 1 bulk call per window, the window
+    shortened to 1 s): activities queue for single slots only while their turn comes before
+    the next bulk call, so bulk calls carry most of them and the batch is delivered in a few
+    windows rather than one single call at a time."""
+    emulator.configure(rate_limit=RateLimit(2, 1.0), bulk_rate_limit=RateLimit(1, 1.0))
+    set_env(
+        DELIVERY_MODE="auto",
+        DELIVERY_WORKERS="25",
+        LEADSQUARED_RATE_LIMIT="2/1s",
+        LEADSQUARED_BULK_RATE_LIMIT="1/1s",
+    )
+
+    answer = invoke(sqs_event(*[activity(ActivityNote=f"n{i}") for i in range(60)]), 12.0)
+
+    assert failed_ids(answer) == []
+    assert len(emulator.created) == 60
+    bulk_rows = [len(r.json) for r in emulator.received if r.path == BULK]
+    assert sum(bulk_rows) >= 45  # at most a few single calls per window
+    assert [r.status for r in emulator.received].count(429) == 0
