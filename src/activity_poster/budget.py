@@ -33,9 +33,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from activity_poster import metrics
+from activity_poster.observability import logger
 from activity_poster.ratelimit import DailyLimitReached, RateLimit
 
 if TYPE_CHECKING:
@@ -150,8 +151,15 @@ class AccountBudget:
             return
         slot, seen = lease
         now = self._clock()
-        if now > seen and self._take(slot, seen, now):
-            self._taken.lease = (slot, now)
+        try:
+            if now > seen and self._take(slot, seen, now):
+                self._taken.lease = (slot, now)
+        except (BotoCoreError, ClientError) as error:
+            # The call goes on: its lease keeps the time it was taken, as without a new
+            # connection; failing the call here would lose nothing but time.
+            logger.warning(
+                "could not date a budget lease again", extra={"error": type(error).__name__}
+            )
 
     def _try_once(self) -> float | None:
         """Take a free lease (None), or say when one may be free (wall-clock seconds)."""

@@ -122,6 +122,18 @@ def test_a_lease_dated_again_counts_from_then_in_every_container(stack: LocalSta
     assert first.try_acquire() is False
 
 
+def test_a_lease_that_cannot_be_dated_again_leaves_the_call_alone(
+    stack: LocalStack, table: str, logs
+):
+    budget = AccountBudget(table, "standard", RateLimit(1, 5.0), client=stack.client("dynamodb"))
+    assert budget.try_acquire() is True
+    stack.client("dynamodb").delete_table(TableName=table)
+
+    budget.redate()  # DynamoDB refuses (no table): the call goes on, its lease as taken
+
+    assert "could not date a budget lease again" in logs.getvalue()
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     steps=st.lists(

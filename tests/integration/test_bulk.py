@@ -148,9 +148,7 @@ def test_the_activity_owner_travels_in_its_bulk_row(invoke, emulator: Emulator, 
     assert "ActivityOwnerEmail" not in rows["Webinar attended"]
 
 
-def test_auto_fills_bulk_calls_when_the_single_budget_is_small(
-    invoke, emulator: Emulator, set_env
-):
+def test_auto_fills_bulk_calls_when_the_single_budget_is_small(invoke, emulator: Emulator, set_env):
     """A large batch on a small plan (Lite's 2 single and 1 bulk call per window, the window
     shortened to 1 s): activities queue for single slots only while their turn comes before
     the next bulk call, so bulk calls carry most of them and the batch is delivered in a few
