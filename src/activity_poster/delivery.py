@@ -28,7 +28,7 @@ from activity_poster.outcomes import (
     outcome_name,
 )
 from activity_poster.policy import INVALID_ACTIVITY, rule
-from activity_poster.ratelimit import DailyLimitReached, Pacer
+from activity_poster.ratelimit import DailyLimitReached, Pacer, RateLimit
 from activity_poster.reconcile import Reconciler
 from activity_poster.settings import DeliveryMode
 
@@ -133,11 +133,7 @@ class ActivityPoster:
         return settled if settled is None or isinstance(settled, Delivered) else lost
 
     def _route_single(self) -> bool:
-        """Auto mode: wait for a single slot when this activity's turn at the single budget
-        comes before the bulk budget's next call, so that auto mode never delivers slower
-        than single calls would. The activities already waiting for single slots go first,
-        one every window / calls; counting them keeps a large batch from queueing on a small
-        single budget while one bulk call could carry 25 of them."""
+        """Auto mode: wait for a single slot when `single_turn_first` says so."""
         if self._mode is not DeliveryMode.AUTO or self._limiter is None:
             return False
         if self._bulk_limiter is None:
@@ -147,9 +143,11 @@ class ActivityPoster:
         except Exception:  # a budget that cannot be read: the bulk path decides, as before
             logger.warning("could not compare the single and bulk budgets")
             return False
-        spacing = self._limiter.limit.window_seconds / self._limiter.limit.calls
         with self._routing:
-            if single + self._routed_single * spacing >= bulk:
+            ahead = self._routed_single
+            if not single_turn_first(
+                single, ahead, self._limiter.limit, bulk, self._bulk_limiter.limit
+            ):
                 return False
             self._routed_single += 1
             return True
@@ -163,6 +161,20 @@ class ActivityPoster:
             return self._limiter.try_acquire()
         except DailyLimitReached:
             return False  # the call that follows meets it again, and says so
+
+
+def single_turn_first(
+    single_free: float, ahead: int, single: RateLimit, bulk_free: float, bulk: RateLimit
+) -> bool:
+    """Auto mode's routing: whether an activity waits for a single slot rather than a row in
+    the next bulk call. Its turn at the single budget comes after the `ahead` activities
+    already waiting there, one every window / calls from when a slot frees. It waits for a
+    single slot when that turn comes before the bulk budget's next call, so auto mode never
+    delivers slower than single calls would, and soon (within one bulk call's share of the
+    window), so the delivery threads are not all queued on single slots when a bulk call,
+    which carries 25 of them, frees."""
+    turn = single_free + ahead * single.window_seconds / single.calls
+    return turn < min(bulk_free, bulk.window_seconds / bulk.calls)
 
 
 def record(outcome: Outcome, seconds: float, attempts: int, via: str | None = None) -> None:
