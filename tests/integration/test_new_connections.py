@@ -21,7 +21,9 @@ from tests.integration.events import activity, sqs_event
 from tests.integration.slow_tls import Front, slow_tls_front
 from tests.integration.test_budget import failed_ids, most_in_any_window
 
-HANDSHAKE_SECONDS = 0.15  # over the 0.1 s rate margin
+# A margin wide enough for a busy test machine's scheduling, and a handshake well over it.
+MARGIN_SECONDS = 0.25
+HANDSHAKE_SECONDS = 0.5
 
 
 @pytest.fixture
@@ -40,6 +42,7 @@ def test_slow_handshakes_never_crowd_a_window(
     set_env(
         LEADSQUARED_API_URL=front.url,
         LEADSQUARED_RATE_LIMIT="5/1s",
+        LEADSQUARED_RATE_MARGIN_SECONDS=str(MARGIN_SECONDS),
         LEADSQUARED_BUDGET_TABLE=budget if pacer == "account" else None,
         DELIVERY_WORKERS="10",
     )
