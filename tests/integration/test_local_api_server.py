@@ -60,10 +60,13 @@ def request(
     path: str = "/activities",
     content_type: str | None = "application/json",
     key: str | None = DEFAULT_API_KEY,
+    prefer: str | None = None,
 ) -> urllib3.BaseHTTPResponse:
     headers = {}
     if key is not None:
         headers["x-api-key"] = key
+    if prefer is not None:
+        headers["Prefer"] = prefer
     if content_type is not None:
         headers["Content-Type"] = content_type
     data = body if body is None or isinstance(body, str | bytes) else json.dumps(body)
@@ -183,16 +186,7 @@ def test_an_async_request_is_delivered_to_the_emulator_within_seconds(api: Local
     body = unique_activity()
     started = time.monotonic()
 
-    answer = http.request(
-        "POST",
-        api.url + "/activities",
-        body=json.dumps(body),
-        headers={
-            "x-api-key": DEFAULT_API_KEY,
-            "Content-Type": "application/json",
-            "Prefer": "respond-async",
-        },
-    )
+    answer = request(http, api, body, prefer="respond-async")
 
     assert answer.status == 202
     assert answer.json()["status"] == "queued"
@@ -236,16 +230,7 @@ def test_a_queued_activity_leadsquared_rejects_is_dead_lettered_with_its_reason(
     body = unique_activity(RelatedProspectId="00000000-0000-4000-8000-00000000dead")
     sqs = api.stack.client("sqs")
 
-    answer = http.request(
-        "POST",
-        api.url + "/activities",
-        body=json.dumps(body),
-        headers={
-            "x-api-key": DEFAULT_API_KEY,
-            "Content-Type": "application/json",
-            "Prefer": "respond-async",
-        },
-    )
+    answer = request(http, api, body, prefer="respond-async")
     assert answer.status == 202
 
     def dead_letter():
